@@ -1,0 +1,73 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datagouv_mcp.gateway import Contribution, Gateway
+
+_MAX_DETAIL = 300
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def liveness(version: str) -> dict[str, str]:
+    """GET /health: answers at once and touches nothing upstream."""
+    return {"status": "ok", "timestamp": utc_now_iso(), "version": version}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    plugin: str
+    ok: bool
+    duration_ms: float
+    detail: str | None = None
+
+
+class Readiness:
+    """Runs every plugin's probes concurrently within a time budget; caches the verdict briefly,
+    so a load balancer polling several times a second costs the upstreams nothing."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._lock = asyncio.Lock()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    async def report(self) -> dict[str, Any]:
+        async with self._lock:
+            ttl = self.gateway.settings.readiness_cache_seconds
+            if self._cached is not None and time.monotonic() - self._cached[0] < ttl:
+                return self._cached[1]
+            results = await asyncio.gather(*(self._run(c) for c in self.gateway.health_checks))
+            report = {
+                "status": "ready" if all(r.ok for r in results) else "not_ready",
+                "timestamp": utc_now_iso(),
+                "version": self.gateway.version,
+                "checks": [asdict(r) for r in results],
+            }
+            self._cached = (time.monotonic(), report)
+            return report
+
+    async def _run(self, contribution: Contribution) -> CheckResult:
+        check = contribution.spec
+        budget = self.gateway.settings.readiness_timeout_seconds
+        started = time.perf_counter()
+        detail: str | None
+        try:
+            detail = await asyncio.wait_for(check.probe(), timeout=budget)
+        except TimeoutError:
+            detail = f"no answer within {budget:g} s"
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        if detail is not None:
+            detail = detail[:_MAX_DETAIL]
+        return CheckResult(check.name, contribution.plugin, detail is None, elapsed, detail)

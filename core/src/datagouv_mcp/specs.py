@@ -1,0 +1,96 @@
+"""Plain values that plugins hand to the gateway: tool, resource and prompt specs, probes, events."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel
+
+# Every data.gouv.fr tool reads a public catalogue that changes under it.
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=True,
+)
+
+Completer = Callable[[str, Mapping[str, str]], Awaitable[Sequence[str]]]
+"""Suggest values for one argument: (partial value, arguments already chosen) -> values."""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool handler returns: text for the model, and the same facts as typed data."""
+
+    text: str
+    data: BaseModel
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool. The handler's parameters (with `Annotated[..., Field(...)]`) are its input schema.
+
+    The handler is an async function returning `ToolResult` whose `data` is an instance of
+    `output_model`; it raises `datagouv_mcp.errors.ToolError` for failures meant for the model.
+    """
+
+    name: str
+    title: str
+    description: str
+    handler: Callable[..., Awaitable[ToolResult]]
+    output_model: type[BaseModel]
+    annotations: ToolAnnotations = field(default_factory=lambda: READ_ONLY)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A static resource (`uri` without variables) or a template (`datagouv://x/{id}`).
+
+    The handler receives the template variables as keyword arguments and returns the body.
+    `completions` maps a template variable to a completer for `completion/complete`.
+    """
+
+    uri: str
+    name: str
+    handler: Callable[..., Awaitable[str | bytes]]
+    title: str | None = None
+    description: str = ""
+    mime_type: str = "application/json"
+    completions: Mapping[str, Completer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """A prompt. The handler's parameters are the prompt's arguments; it returns the prompt text."""
+
+    name: str
+    title: str
+    description: str
+    handler: Callable[..., Awaitable[str]]
+    completions: Mapping[str, Completer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A readiness probe: an async callable that raises (or returns an error text) when not ready."""
+
+    name: str
+    probe: Callable[[], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A telemetry event. `name` is one of "tool.called", "plugin.loaded"."""
+
+    name: str
+    plugin: str | None = None
+    tool: str | None = None
+    outcome: str | None = None
+    duration_ms: float | None = None
+    incident_id: str | None = None
+    error_code: str | None = None
+    arguments: Mapping[str, Any] | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)

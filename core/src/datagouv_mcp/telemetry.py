@@ -1,0 +1,111 @@
+"""Logging (structlog), Sentry, and the core's own telemetry sink."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from datagouv_mcp.settings import CoreSettings
+from datagouv_mcp.specs import Event
+
+log = structlog.get_logger("datagouv_mcp")
+
+_sentry_enabled = False
+
+
+def configure_logging(settings: CoreSettings) -> None:
+    """Every log line, ours and the libraries', goes to stderr: JSON lines unless on a terminal.
+
+    stderr, never stdout: the stdio transport owns stdout.
+    """
+    as_json = settings.log_format == "json" or (
+        settings.log_format == "auto" and not sys.stderr.isatty()
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # The SDK's HTTP stack and uvicorn's access log speak at INFO on every request.
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "uvicorn.access", "mcp"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+def init_sentry(settings: CoreSettings, release: str) -> bool:
+    """Start Sentry only when a DSN is configured; tool arguments are never sent."""
+    global _sentry_enabled
+    if not settings.sentry_dsn:
+        return False
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=settings.sentry_dsn,
+        release=f"datagouv-mcp@{release}",
+        environment=settings.sentry_environment,
+        traces_sample_rate=settings.sentry_traces_sample_rate,
+        send_default_pii=False,
+    )
+    _sentry_enabled = True
+    return True
+
+
+def report_incident(error: BaseException, incident_id: str, tool: str) -> None:
+    """Send an unexpected tool exception to Sentry, tagged with its incident id."""
+    if not _sentry_enabled:
+        return
+    import sentry_sdk
+
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("incident_id", incident_id)
+        scope.set_tag("tool", tool)
+        sentry_sdk.capture_exception(error)
+
+
+def log_event(event: Event) -> None:
+    """The core's sink: one log line per event; arguments only at debug level."""
+    fields: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("plugin", event.plugin),
+            ("tool", event.tool),
+            ("outcome", event.outcome),
+            ("duration_ms", event.duration_ms),
+            ("incident_id", event.incident_id),
+            ("error_code", event.error_code),
+        )
+        if value is not None
+    }
+    fields.update(event.fields)
+    level = logging.WARNING if event.outcome == "crash" else logging.INFO
+    log.log(level, event.name, **fields)
+    if event.arguments is not None and log.isEnabledFor(logging.DEBUG):
+        log.debug(f"{event.name}.arguments", tool=event.tool, arguments=dict(event.arguments))

@@ -1,0 +1,1 @@
+"""data.gouv.fr MCP gateway: the resources tools."""
