@@ -49,7 +49,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True)
+@click.option(
+    "--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True
+)
 @click.option("--host", help="Address to bind (DATAGOUV_MCP_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to bind (DATAGOUV_MCP_PORT, default 8000).")
 def serve(transport: str, host: str | None, port: int | None) -> None:
@@ -99,9 +101,12 @@ def _parse_arguments(raw: str) -> dict[str, Any]:
     try:
         arguments = json.loads(raw)
     except json.JSONDecodeError as exc:
-        _fail(f"ARGUMENTS is not valid JSON ({exc.msg}); write an object such as '{{\"query\": \"vélo\"}}'.")
+        _fail(
+            f"ARGUMENTS is not valid JSON ({exc.msg}); "
+            'write an object such as \'{"query": "vélo"}\'.'
+        )
     if not isinstance(arguments, dict):
-        _fail("ARGUMENTS must be a JSON object such as '{\"query\": \"vélo\"}'.")
+        _fail('ARGUMENTS must be a JSON object such as \'{"query": "vélo"}\'.')
     return arguments
 
 
@@ -130,7 +135,13 @@ def call(tool: str, arguments: str, url: str | None, as_json: bool) -> None:
     except Exception as exc:
         _fail(f"could not call {tool}: {type(exc).__name__}: {exc}")
     if as_json:
-        click.echo(json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                result.model_dump(mode="json", by_alias=True, exclude_none=True),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         for block in result.content:
             click.echo(getattr(block, "text", None) or block.model_dump_json())

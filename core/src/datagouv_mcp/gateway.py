@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
+from pluggy import HookImpl
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
@@ -16,6 +18,8 @@ from datagouv_mcp.errors import StartupError, ToolError
 from datagouv_mcp.plugins import LoadedPlugins, load_plugins
 from datagouv_mcp.settings import CoreSettings, env_prefix_for
 from datagouv_mcp.specs import Event, HealthCheck, PromptSpec, ResourceSpec, ToolSpec
+from datagouv_mcp.upstream import Upstreams
+from datagouv_mcp.upstream.settings import UpstreamSettings
 from datagouv_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -50,11 +54,17 @@ class Gateway:
     lifespans, upstream clients) live inside `running()`.
     """
 
-    def __init__(self, settings: CoreSettings, plugins: LoadedPlugins) -> None:
+    def __init__(
+        self,
+        settings: CoreSettings,
+        plugins: LoadedPlugins,
+        upstream_settings: UpstreamSettings | None = None,
+    ) -> None:
         self.settings = settings
         self.plugins = plugins
         self.hook = plugins.manager.hook
         self.version = __version__
+        self.upstream = Upstreams(upstream_settings or UpstreamSettings(), self.version)
         self._plugin_settings: dict[type[BaseSettings], BaseSettings] = {}
         self._lock: asyncio.Lock | None = None
         self._users = 0
@@ -65,7 +75,9 @@ class Gateway:
         self.tools: dict[str, Contribution] = self._collect_tools()
         self.resources: list[Contribution] = self._collect("register_resources", ResourceSpec)
         self.prompts: list[Contribution] = self._collect("register_prompts", PromptSpec)
-        self.health_checks: list[Contribution] = self._collect("register_health_checks", HealthCheck)
+        self.health_checks: list[Contribution] = self._collect(
+            "register_health_checks", HealthCheck
+        )
         self.instructions = "\n\n".join(
             [PREAMBLE, *(text.strip() for _, text in self._per_plugin("server_instructions"))]
         )
@@ -74,20 +86,44 @@ class Gateway:
 
     @classmethod
     def build(
-        cls, settings: CoreSettings | None = None, *, extra: Sequence[tuple[str, object]] = ()
+        cls,
+        settings: CoreSettings | None = None,
+        *,
+        upstream: UpstreamSettings | None = None,
+        extra: Sequence[tuple[str, object]] = (),
     ) -> Gateway:
         """Load the plugins the toggles allow and assemble their contributions."""
         settings = settings or CoreSettings()
-        return cls(settings, load_plugins(settings, extra=extra))
+        return cls(settings, load_plugins(settings, extra=extra), upstream)
 
     # -- what plugins contributed -------------------------------------------------------
+
+    def _call_impl(self, hook_name: str, impl: HookImpl, kwargs: dict[str, Any]) -> Any:
+        """Call one implementation with the arguments it asks for; traced when the operator
+        asked for it (DATAGOUV_MCP_TRACE_PLUGINS)."""
+        if not self.settings.trace_plugins:
+            return impl.function(**{name: kwargs[name] for name in impl.argnames})
+        started = time.perf_counter()
+        outcome = "raised"
+        try:
+            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
+            outcome = "ok"
+            return value
+        finally:
+            log.info(
+                "plugin.hook",
+                hook=hook_name,
+                plugins=[impl.plugin_name],
+                outcome=outcome,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
 
     def _per_plugin(self, hook_name: str, **extra: Any) -> list[tuple[str, Any]]:
         # Call each implementation on its own, so every result keeps its plugin's name.
         kwargs = {"gateway": self, **extra}
         results = []
         for impl in getattr(self.hook, hook_name).get_hookimpls():
-            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
+            value = self._call_impl(hook_name, impl, kwargs)
             if value is not None:
                 results.append((impl.plugin_name, value))
         return results
@@ -123,7 +159,8 @@ class Gateway:
         if unknown:
             raise StartupError(
                 f"Unknown tool {', '.join(repr(n) for n in unknown)} in "
-                f"DATAGOUV_MCP_EXCLUDE_TOOLS. Available tools: {', '.join(sorted(tools)) or 'none'}."
+                "DATAGOUV_MCP_EXCLUDE_TOOLS. "
+                f"Available tools: {', '.join(sorted(tools)) or 'none'}."
             )
         return {name: c for name, c in tools.items() if name not in excluded}
 
@@ -153,10 +190,10 @@ class Gateway:
 
     def emit(self, event: Event) -> None:
         """Send an event to every track_event implementation; a failing sink harms no one."""
+        kwargs: dict[str, Any] = {"gateway": self, "event": event}
         for impl in self.hook.track_event.get_hookimpls():
-            kwargs = {"gateway": self, "event": event}
             try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
+                self._call_impl("track_event", impl, kwargs)
             except Exception:
                 log.exception("telemetry.sink_failed", plugin=impl.plugin_name)
 
@@ -178,6 +215,7 @@ class Gateway:
             if self._users == 0:
                 stack = AsyncExitStack()
                 try:
+                    await stack.enter_async_context(self.upstream.running())
                     for _, context in self._per_plugin("lifespan"):
                         await stack.enter_async_context(context)
                 except BaseException:

@@ -61,7 +61,9 @@ def lifespan(gateway: Gateway) -> AbstractAsyncContextManager[Any] | None:
 
 
 @hookspec(firstresult=True)
-def handle_tool_error(gateway: Gateway, tool_name: str, error: BaseException) -> str | ToolError | None:
+def handle_tool_error(
+    gateway: Gateway, tool_name: str, error: BaseException
+) -> str | ToolError | None:
     """Return model-readable text (or a ToolError) for an exception a tool raised, or None."""
 
 

@@ -13,7 +13,6 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.tools import Tool
 from mcp_types import (
-    CallToolResult,
     Completion,
     CompletionArgument,
     CompletionContext,
@@ -71,8 +70,7 @@ class GatewayServer(MCPServer[Any]):
                 )
             )
             return error_result(problem)
-        result: CallToolResult = await super().call_tool(name, arguments, context)
-        return result
+        return await super().call_tool(name, arguments, context)
 
 
 def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]]:
@@ -108,12 +106,18 @@ def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion 
         argument: CompletionArgument,
         context: CompletionContext | None,
     ) -> Completion | None:
-        table = by_prompt.get(ref.name) if isinstance(ref, PromptReference) else by_template.get(ref.uri)
+        table = (
+            by_prompt.get(ref.name)
+            if isinstance(ref, PromptReference)
+            else by_template.get(ref.uri)
+        )
         completer: Completer | None = (table or {}).get(argument.name)
         if completer is None:
             return None
         try:
-            values = list(await completer(argument.value, dict(context.arguments or {}) if context else {}))
+            values = list(
+                await completer(argument.value, dict(context.arguments or {}) if context else {})
+            )
         except Exception:
             # A completion is a convenience: its failure must not surface as a protocol error.
             log.warning("completion.failed", argument=argument.name, exc_info=True)
@@ -130,12 +134,16 @@ def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion 
 def _install_set_level(server: MCPServer[Any], gateway: Gateway) -> None:
     """logging/setLevel: the SDK 2.3 has no public hook for it, hence the one private call."""
 
-    async def set_level(ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
+    async def set_level(
+        ctx: ServerRequestContext[Any], params: SetLevelRequestParams
+    ) -> EmptyResult:
         gateway.client_log_level = params.level
         log.info("client.set_log_level", level=params.level)
         return EmptyResult()
 
-    server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
+    server._lowlevel_server.add_request_handler(
+        "logging/setLevel", SetLevelRequestParams, set_level
+    )
 
 
 def build_server(gateway: Gateway) -> GatewayServer:
@@ -174,6 +182,6 @@ def build_server(gateway: Gateway) -> GatewayServer:
                 description=prompt.description,
             )
         )
-    server.completion()(_completion_handler(gateway))
+    server.completion()(_completion_handler(gateway))  # type: ignore[no-untyped-call]
     _install_set_level(server, gateway)
     return server

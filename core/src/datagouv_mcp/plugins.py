@@ -5,15 +5,17 @@ Nothing loads at import time: `load_plugins()` builds a fresh manager each call.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
 import structlog
+from pluggy import HookImpl, Result
 
 from datagouv_mcp import hookspecs
 from datagouv_mcp.errors import StartupError
@@ -73,7 +75,7 @@ def _discover(settings: CoreSettings) -> list[_Candidate]:
     for module_path in settings.plugin_modules:
         name = module_path.rsplit(".", 1)[-1]
         info = PluginInfo(name, None, None)
-        candidates.append(_Candidate(info, lambda path=module_path: importlib.import_module(path)))
+        candidates.append(_Candidate(info, functools.partial(importlib.import_module, module_path)))
     seen: dict[str, PluginInfo] = {}
     for candidate in candidates:
         other = seen.get(candidate.info.name)
@@ -106,6 +108,10 @@ def _check_toggle_names(settings: CoreSettings, known: Sequence[PluginInfo]) -> 
         )
 
 
+def _identity(value: object) -> object:
+    return value
+
+
 def _is_enabled(name: str, settings: CoreSettings) -> bool:
     if name in settings.disabled_plugins:
         return False
@@ -116,10 +122,12 @@ def _monitor(manager: pluggy.PluginManager) -> None:
     """DATAGOUV_MCP_TRACE_PLUGINS: one log line per hook call, naming the plugins it reached."""
     started: dict[int, float] = {}
 
-    def before(hook_name: str, impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    def before(hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
         started[id(kwargs)] = time.perf_counter()
 
-    def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    def after(
+        outcome: Result[Any], hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
         began = started.pop(id(kwargs), time.perf_counter())
         log.info(
             "plugin.hook",
@@ -157,7 +165,10 @@ def load_plugins(
     manager.register(core_plugin, name=ESSENTIAL)
 
     to_register = [(c.info, c.load) for c in candidates]
-    to_register += [(info, lambda obj=obj: obj) for info, (_, obj) in zip(extra_infos, extra, strict=True)]
+    to_register += [
+        (info, functools.partial(_identity, obj))
+        for info, (_, obj) in zip(extra_infos, extra, strict=True)
+    ]
     for info, load in to_register:
         enabled = _is_enabled(info.name, settings)
         loaded.installed[info.name] = PluginInfo(

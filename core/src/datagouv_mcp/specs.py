@@ -1,4 +1,4 @@
-"""Plain values that plugins hand to the gateway: tool, resource and prompt specs, probes, events."""
+"""Plain values plugins hand to the gateway: tool, resource and prompt specs, probes, events."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class PromptSpec:
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """A readiness probe: an async callable that raises (or returns an error text) when not ready."""
+    """A readiness probe: async; raises, or returns an error text, when not ready."""
 
     name: str
     probe: Callable[[], Awaitable[str | None]]

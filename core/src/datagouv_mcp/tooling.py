@@ -6,6 +6,7 @@ import inspect
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
@@ -13,7 +14,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
-from datagouv_mcp import telemetry
+from datagouv_mcp import callcontext, telemetry
 from datagouv_mcp.errors import InvalidArgumentError, ToolError
 from datagouv_mcp.specs import Event, ToolResult, ToolSpec
 
@@ -85,10 +86,53 @@ def check_arguments(tool: Tool, arguments: Mapping[str, Any]) -> InvalidArgument
     return None
 
 
-async def run_tool(gateway: Gateway, contribution: Contribution, arguments: dict[str, Any]) -> CallToolResult:
+async def run_tool(
+    gateway: Gateway, contribution: Contribution, arguments: dict[str, Any]
+) -> CallToolResult:
     """Call the handler; every outcome becomes a CallToolResult and one telemetry event."""
     spec: ToolSpec = contribution.spec
     started = time.perf_counter()
+    with callcontext.tool_call(gateway.upstream.settings.call_budget_seconds) as context:
+        call_result, outcome, code, incident_id = await _execute(gateway, spec, arguments)
+    if context.stale_since is not None and not call_result.is_error:
+        call_result = _mark_stale(call_result, context.stale_since)
+    gateway.emit(
+        Event(
+            "tool.called",
+            plugin=contribution.plugin,
+            tool=spec.name,
+            outcome=outcome,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            incident_id=incident_id,
+            error_code=code,
+            arguments=arguments,
+            fields={
+                "upstream_calls": context.upstream_calls,
+                "cache_hits": context.cache_hits,
+                "stale": context.stale_since is not None,
+            },
+        )
+    )
+    return call_result
+
+
+def _mark_stale(result: CallToolResult, since: float) -> CallToolResult:
+    """Say, in the text and in `_meta`, that the answer is the last good one, not a fresh one."""
+    when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
+    note = (
+        f"\n\nNote: data.gouv.fr did not answer just now; this is the last good answer, "
+        f"obtained at {when}. It may be out of date."
+    )
+    content = list(result.content)
+    if content and isinstance(content[0], TextContent):
+        content[0] = TextContent(type="text", text=content[0].text + note)
+    meta = {**(result.meta or {}), "datagouv/stale": True, "datagouv/fetched_at": when}
+    return result.model_copy(update={"content": content, "meta": meta})
+
+
+async def _execute(
+    gateway: Gateway, spec: ToolSpec, arguments: dict[str, Any]
+) -> tuple[CallToolResult, str, str | None, str | None]:
     incident_id = None
     try:
         result = await spec.handler(**arguments)
@@ -116,19 +160,7 @@ async def run_tool(gateway: Gateway, contribution: Contribution, arguments: dict
             log.error("tool.crashed", tool=spec.name, incident_id=incident_id, exc_info=exc)
             telemetry.report_incident(exc, incident_id, spec.name)
             call_result = incident_result(incident_id)
-    gateway.emit(
-        Event(
-            "tool.called",
-            plugin=contribution.plugin,
-            tool=spec.name,
-            outcome=outcome,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            incident_id=incident_id,
-            error_code=code,
-            arguments=arguments,
-        )
-    )
-    return call_result
+    return call_result, outcome, code, incident_id
 
 
 def _translate(gateway: Gateway, tool: str, error: Exception) -> ToolError | None:

@@ -74,7 +74,10 @@ class McpEndpoint:
     others, including clients that send only `Accept: application/json` or no Accept at all."""
 
     def __init__(
-        self, settings: CoreSettings, json_mode: StreamableHTTPSessionManager, sse_mode: StreamableHTTPSessionManager
+        self,
+        settings: CoreSettings,
+        json_mode: StreamableHTTPSessionManager,
+        sse_mode: StreamableHTTPSessionManager,
     ) -> None:
         self.settings = settings
         self.json_mode = json_mode
@@ -131,7 +134,11 @@ def build_app(gateway: Gateway) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/mcp", McpEndpoint(settings, json_mode, sse_mode), methods=["GET", "POST", "DELETE"]),
+            Route(
+                "/mcp",
+                McpEndpoint(settings, json_mode, sse_mode),
+                methods=["GET", "POST", "DELETE"],
+            ),
             Route("/health", health, methods=["GET"]),
             Route("/health/ready", ready, methods=["GET"]),
         ],

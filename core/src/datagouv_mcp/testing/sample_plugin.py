@@ -6,6 +6,7 @@ Its settings come from DATAGOUV_MCP_SAMPLE_PLUGIN_*; `..._UNHEALTHY=true` fails 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ ITEMS = {"alpha": "The first item.", "alpine": "A mountain item.", "beta": "The 
 class SampleSettings(BaseSettings):
     greeting: str = "Hello"
     unhealthy: bool = False
+    probe_delay_seconds: float = 0.0
 
 
 class Echo(BaseModel):
@@ -144,6 +146,7 @@ def register_health_checks(gateway: Gateway) -> list[HealthCheck]:
     settings = gateway.settings_for(SampleSettings)
 
     async def probe() -> str | None:
+        await asyncio.sleep(settings.probe_delay_seconds)
         return "sample is configured unhealthy" if settings.unhealthy else None
 
     return [HealthCheck("sample", probe)]

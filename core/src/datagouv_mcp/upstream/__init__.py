@@ -1,0 +1,154 @@
+"""The upstream HTTP layer shared by every plugin: `gateway.upstream`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+
+from datagouv_mcp.upstream.addresses import Resolver, classify_address
+from datagouv_mcp.upstream.cache import ResponseCache
+from datagouv_mcp.upstream.client import Fetched, UpstreamClient, path
+from datagouv_mcp.upstream.errors import (
+    BlockedURL,
+    ResponseTooLarge,
+    UpstreamBadRequest,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from datagouv_mcp.upstream.fetch import GuardedFetcher, GuardedResponse
+from datagouv_mcp.upstream.ratelimit import RateBudget
+from datagouv_mcp.upstream.settings import BaseUrls, UpstreamSettings
+
+__all__ = [
+    "BaseUrls",
+    "BlockedURL",
+    "Fetched",
+    "GuardedFetcher",
+    "GuardedResponse",
+    "ResponseTooLarge",
+    "UpstreamBadRequest",
+    "UpstreamClient",
+    "UpstreamError",
+    "UpstreamNotFound",
+    "UpstreamRateLimited",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "Upstreams",
+    "classify_address",
+    "path",
+]
+
+LABELS = {
+    "api": "data.gouv.fr API",
+    "tabular": "data.gouv.fr Tabular API",
+    "metrics": "data.gouv.fr Metrics API",
+    "crawler": "data.gouv.fr crawler API",
+}
+
+
+def _same_host_only(base_url: str) -> Callable[[httpx.Request], Awaitable[None]]:
+    """The APIs are trusted, the places they redirect to are not: stay on the configured host."""
+    host = httpx.URL(base_url).host
+
+    async def check(request: httpx.Request) -> None:
+        if request.url.host != host:
+            raise BlockedURL(
+                f"Refused to follow a redirect from {host} to {request.url.host}.",
+                hint="The upstream answered with a redirect to another host.",
+            )
+
+    return check
+
+
+class Upstreams:
+    """The upstream clients, alive between start() and aclose(): one pooled client per API."""
+
+    def __init__(
+        self, settings: UpstreamSettings, version: str, resolver: Resolver | None = None
+    ) -> None:
+        self.settings = settings
+        self.urls: BaseUrls = settings.base_urls()
+        self.user_agent = f"datagouv-mcp/{version} (+https://github.com/datagouv-mcp)"
+        self._resolver = resolver
+        self._clients: dict[str, UpstreamClient] = {}
+        self._fetcher: GuardedFetcher | None = None
+        self._cache: ResponseCache | None = None
+
+    def _client(self, name: str) -> UpstreamClient:
+        client = self._clients.get(name)
+        if client is None:
+            raise RuntimeError("the upstream layer is not running: use it inside gateway.running()")
+        return client
+
+    @property
+    def api(self) -> UpstreamClient:
+        """The main udata API (prefix before `1/` and `2/`)."""
+        return self._client("api")
+
+    @property
+    def tabular(self) -> UpstreamClient:
+        return self._client("tabular")
+
+    @property
+    def metrics(self) -> UpstreamClient:
+        return self._client("metrics")
+
+    @property
+    def crawler(self) -> UpstreamClient:
+        return self._client("crawler")
+
+    @property
+    def fetch(self) -> GuardedFetcher:
+        """The guarded fetch, for URLs read from the catalogue."""
+        if self._fetcher is None:
+            raise RuntimeError("the upstream layer is not running: use it inside gateway.running()")
+        return self._fetcher
+
+    async def start(self) -> None:
+        settings = self.settings
+        self._cache = ResponseCache(settings.cache_url, settings.cache_max_entry_bytes)
+        rate = RateBudget(settings.rate_limit_url, settings.requests_per_second)
+        limits = httpx.Limits(
+            max_connections=settings.max_in_flight * 2,
+            max_keepalive_connections=settings.max_in_flight,
+            keepalive_expiry=30.0,
+        )
+        for name, label in LABELS.items():
+            base = getattr(self.urls, name)
+            http = httpx.AsyncClient(
+                event_hooks={"request": [_same_host_only(base)]},
+                headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+                limits=limits,
+                follow_redirects=True,
+                timeout=httpx.Timeout(
+                    settings.request_timeout_seconds, connect=settings.connect_timeout_seconds
+                ),
+            )
+            self._clients[name] = UpstreamClient(
+                name, label, base, http, self._cache, rate, settings
+            )
+        self._fetcher = GuardedFetcher(settings, self.user_agent, self._resolver)
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.http.aclose()
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None
+        if self._cache is not None:
+            await self._cache.close()
+            self._cache = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Upstreams]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.aclose()

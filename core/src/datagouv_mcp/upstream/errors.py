@@ -1,0 +1,45 @@
+"""Typed upstream failures. Each is a ToolError with a default text, code and hint, so a plugin
+that does not catch it still gives the model something sensible; plugins catch the ones they
+can explain better (a miss on a dataset id, say)."""
+
+from __future__ import annotations
+
+from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError, UnavailableError
+
+
+class UpstreamError(ToolError):
+    """Base of every upstream failure."""
+
+    code = "upstream_error"
+
+
+class UpstreamNotFound(UpstreamError, NotFoundError):
+    code = "not_found"
+
+
+class UpstreamBadRequest(UpstreamError, InvalidArgumentError):
+    """The upstream refused the request (4xx other than 404/410/429); `message` is its own."""
+
+    code = "bad_request"
+
+
+class UpstreamRateLimited(UpstreamError, UnavailableError):
+    code = "rate_limited"
+
+
+class UpstreamUnavailable(UpstreamError, UnavailableError):
+    code = "upstream_unavailable"
+
+
+class UpstreamTimeout(UpstreamError, UnavailableError):
+    code = "timeout"
+
+
+class ResponseTooLarge(UpstreamError):
+    code = "response_too_large"
+
+
+class BlockedURL(UpstreamError):
+    """A URL the guarded fetch refuses: bad scheme, or an address that is not public."""
+
+    code = "blocked_url"

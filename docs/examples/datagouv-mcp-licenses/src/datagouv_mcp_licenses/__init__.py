@@ -1,0 +1,1 @@
+"""Example datagouv-mcp plugin: explain data.gouv.fr licence ids."""
