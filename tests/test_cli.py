@@ -93,7 +93,7 @@ def _free_port() -> int:
 
 def test_serve_answers_tools_list_for_a_plain_http_client() -> None:
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         cli_command("serve", "--port", str(port)),
         env=clean_env(SAMPLE),
         stdout=subprocess.DEVNULL,

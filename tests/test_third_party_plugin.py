@@ -31,8 +31,8 @@ def _uv_pip_install(uv: str, python: Path, *args: str) -> None:
     # Offline first: everything is in uv's cache after the workspace sync. Online (the package
     # registry) only if the cache lacks something.
     base = [uv, "pip", "install", "--quiet", "--python", str(python), *args]
-    if subprocess.run([*base, "--offline"], capture_output=True, check=False).returncode:  # noqa: S603
-        subprocess.run(base, check=True, capture_output=True)  # noqa: S603
+    if subprocess.run([*base, "--offline"], capture_output=True, check=False).returncode:
+        subprocess.run(base, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     uv = _uv()
     work = tmp_path_factory.mktemp("third-party")
     lock = work / "pylock.toml"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             uv,
             "export",
@@ -60,15 +60,15 @@ def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         capture_output=True,
     )
     venv = work / "env"
-    subprocess.run([uv, "venv", "--quiet", str(venv)], check=True, capture_output=True)  # noqa: S603
+    subprocess.run([uv, "venv", "--quiet", str(venv)], check=True, capture_output=True)
     python = venv / "bin" / "python"
     _uv_pip_install(uv, python, "-r", str(lock))
     _uv_pip_install(uv, python, "--no-deps", str(ROOT / "core"), str(EXAMPLE))
-    yield venv
+    return venv
 
 
 def _cli(venv: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [str(venv / "bin" / "datagouv-mcp"), *args],
         env=clean_env(env),
         capture_output=True,

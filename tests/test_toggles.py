@@ -23,7 +23,7 @@ def _enabled(**env: str) -> set[str]:
 
 def test_by_default_every_installed_plugin_is_enabled() -> None:
     listing = _plugins()
-    assert FIRST_PARTY <= {name for name, entry in listing.items() if entry["enabled"]}
+    assert {name for name, entry in listing.items() if entry["enabled"]} >= FIRST_PARTY
     assert listing["metrics"]["distribution"] == "datagouv-mcp-metrics"
     assert listing["core"]["essential"] is True
 
@@ -33,7 +33,7 @@ def test_allowlist_keeps_only_the_named_plugins() -> None:
 
 
 def test_empty_allowlist_means_no_allowlist() -> None:
-    assert FIRST_PARTY <= _enabled(DATAGOUV_MCP_PLUGINS="")
+    assert _enabled(DATAGOUV_MCP_PLUGINS="") >= FIRST_PARTY
 
 
 def test_denylist_switches_plugins_off() -> None:

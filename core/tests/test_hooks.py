@@ -21,7 +21,7 @@ from datagouv_mcp.testing.servers import SAMPLE_PLUGIN
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
     LifespanState.events.clear()
-    yield Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+    return Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
 
 
 def test_hook_register_settings(monkeypatch: pytest.MonkeyPatch) -> None:
