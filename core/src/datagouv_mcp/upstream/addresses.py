@@ -73,10 +73,10 @@ def classify_address(address: str | IPAddress) -> str | None:
         return "multicast"
     if ip in _SHARED:
         return "shared (carrier-grade NAT)"
-    if ip.is_private:
-        return "private"
     if ip.is_reserved:
         return "reserved"
+    if ip.is_private:
+        return "private"
     if not ip.is_global:
         return "non-public"
     return None
