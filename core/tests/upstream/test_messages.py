@@ -60,3 +60,17 @@ def test_retry_after_seconds_and_http_dates() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_which_failures_are_retried() -> None:
+    import httpx
+
+    from datagouv_mcp.upstream.errors import BlockedURL
+    from datagouv_mcp.upstream.retry import RetryableStatus, is_retryable
+
+    assert is_retryable(RetryableStatus(503, None, ""))
+    assert is_retryable(httpx.ConnectError("refused"))
+    assert is_retryable(httpx.RemoteProtocolError("reset"))
+    assert not is_retryable(httpx.ReadTimeout("slow"))
+    assert not is_retryable(BlockedURL("no"))
+    assert not is_retryable(ValueError("no"))

@@ -37,7 +37,6 @@ from datagouv_mcp.upstream.settings import UpstreamSettings
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 TTLFamily = Literal["search", "metadata", "document"]
 _STALE_ON = (UpstreamUnavailable, UpstreamTimeout, UpstreamRateLimited)
-_MAX_BODY = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -203,13 +202,11 @@ class UpstreamClient:
             timeout, connect=min(self._settings.connect_timeout_seconds, timeout)
         )
         async with self.http.stream("GET", url, timeout=request_timeout) as response:
-            chunks, size = [], 0
+            chunks, size, cap = [], 0, self._settings.response_max_bytes
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
-                if size > _MAX_BODY:
-                    raise ResponseTooLarge(
-                        f"The {self.label} sent an answer over {_MAX_BODY} bytes."
-                    )
+                if size > cap:
+                    raise ResponseTooLarge(f"The {self.label} sent an answer over {cap:,} bytes.")
                 chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)
 

@@ -53,7 +53,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, RetryableStatus | RETRYABLE_TRANSPORT)
+    return isinstance(error, (RetryableStatus, *RETRYABLE_TRANSPORT))
 
 
 _backoff = wait_exponential_jitter(multiplier=0.2, max=4.0, jitter=0.2)

@@ -72,6 +72,7 @@ class UpstreamSettings(BaseSettings):
     cache_ttl_document_seconds: float = Field(3600.0, ge=0)
     cache_stale_seconds: float = Field(86400.0, ge=0)
 
+    response_max_bytes: int = Field(50_000_000, gt=0)
     fetch_max_bytes: int = Field(50_000_000, gt=0)
     fetch_timeout_seconds: float = Field(60.0, gt=0)
     fetch_max_redirects: int = Field(5, ge=0, le=20)
