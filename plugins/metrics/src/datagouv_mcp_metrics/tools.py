@@ -1,6 +1,8 @@
-"""get_metrics: validate, call the Metrics API (and the catalogue for titles), parse, format."""
+"""get_metrics: validate, call the Metrics API (and the catalogue for titles), parse, format.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the handler's annotations use a bound read
+from the settings (`max_months`), so they must be evaluated where the handler is defined.
+"""
 
 import asyncio
 import math
