@@ -245,5 +245,5 @@ async def test_the_guarded_fetch_follows_no_redirect_from_the_standin_to_127_0_0
 
     async with layer(standin) as upstreams:
         target = "http://127.0.0.2:9/secret"
-        with pytest.raises(BlockedURL, match="127.0.0.2"):
+        with pytest.raises(BlockedURL, match=r"127\.0\.0\.2"):
             await upstreams.fetch.fetch_bytes(f"{standin.url}/files/redirect?to={target}")
