@@ -66,6 +66,9 @@ def init_sentry(settings: CoreSettings, release: str) -> bool:
     if not settings.sentry_dsn:
         return False
     import sentry_sdk
+    from sentry_sdk.integrations.atexit import AtexitIntegration
+    from sentry_sdk.integrations.dedupe import DedupeIntegration
+    from sentry_sdk.integrations.excepthook import ExcepthookIntegration
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
@@ -73,6 +76,15 @@ def init_sentry(settings: CoreSettings, release: str) -> bool:
         environment=settings.sentry_environment,
         traces_sample_rate=settings.sentry_traces_sample_rate,
         send_default_pii=False,
+        # Frame locals and request bodies would carry the users' queries.
+        include_local_variables=False,
+        max_request_body_size="never",
+        # Only what we capture ourselves, plus crashes of the process. The automatic
+        # integrations record tool arguments (MCP), upstream URLs with search queries (httpx,
+        # stdlib), log lines and the command line (`call` carries arguments): user data.
+        default_integrations=False,
+        auto_enabling_integrations=False,
+        integrations=[AtexitIntegration(), DedupeIntegration(), ExcepthookIntegration()],
     )
     _sentry_enabled = True
     return True

@@ -69,8 +69,11 @@ def _echo_tool(gateway: Gateway) -> ToolSpec:
     return ToolSpec("echo", "Echo", "Repeat a text.", echo, Echo)
 
 
-async def _explode() -> ToolResult:
-    raise RuntimeError("secret internal detail: password=hunter2")
+async def _explode(
+    detail: Annotated[str, Field(description="Carried into the crash's frame.")] = "",
+) -> ToolResult:
+    note = f"while handling {detail}"  # a local variable holding the caller's text
+    raise RuntimeError(f"secret internal detail: password=hunter2 ({len(note)})")
 
 
 async def _refuse(reason: Annotated[str, Field(description="Why.")] = "no reason") -> ToolResult:
