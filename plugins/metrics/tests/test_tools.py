@@ -145,9 +145,9 @@ async def test_no_id_at_all_says_one_is_required(gateway: Gateway) -> None:
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({"resource_id": "not-a-uuid"}, "is not a valid resource ID for resource_id"),
-        ({"dataset_id": "../../etc/passwd"}, "is not a valid dataset ID for dataset_id"),
-        ({"organization_id": "a b"}, "is not a valid organization ID"),
+        ({"resource_id": "not-a-uuid"}, "Invalid resource ID 'not-a-uuid': expected a UUID"),
+        ({"dataset_id": "../../etc/passwd"}, "Invalid dataset ID '../../etc/passwd': it contains"),
+        ({"organization_id": "a b"}, "Invalid organization ID 'a b': expected a 24-character"),
     ],
 )
 async def test_malformed_ids_are_refused_before_any_call(
@@ -199,7 +199,9 @@ async def test_titles_are_skipped_when_the_catalogue_is_down(standin: Standin) -
 @pytest.mark.anyio
 async def test_demo_preset_can_refuse_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATAGOUV_MCP_METRICS_ON_DEMO", "unavailable")
-    gateway = gateway_for({}, plugins=["metrics"], upstream={"upstream": "demo"})
+    # No metrics URL of its own: the demo preset's. Refused before any call is made.
+    demo = {"upstream": "demo", "metrics_url": None}
+    gateway = gateway_for({}, plugins=["metrics"], upstream=demo)
     result = await _call(gateway, dataset_id=POPULATION)
     assert result.is_error is True
     assert result.content[0].text.startswith(
@@ -211,7 +213,8 @@ async def test_demo_preset_can_refuse_metrics(monkeypatch: pytest.MonkeyPatch) -
 def test_demo_preset_answers_from_production_with_a_note() -> None:
     from datagouv_mcp_metrics.tools import GetMetrics
 
-    on_demo = GetMetrics(gateway_for({}, plugins=["metrics"], upstream={"upstream": "demo"}))
+    demo = {"upstream": "demo", "metrics_url": None}
+    on_demo = GetMetrics(gateway_for({}, plugins=["metrics"], upstream=demo))
     on_prod = GetMetrics(gateway_for({}, plugins=["metrics"]))
     assert "come from production data.gouv.fr" in (on_demo.demo_note() or "")
     assert on_prod.demo_note() is None

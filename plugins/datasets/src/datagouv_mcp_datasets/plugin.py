@@ -1,1 +1,55 @@
-"""Hook implementations of the datasets plugin."""
+"""Hook implementations of the datasets plugin: the work is in tools.py and records.py."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings
+
+from datagouv_mcp import Gateway, HealthCheck, ResourceSpec, ToolError, ToolSpec, hookimpl
+from datagouv_mcp_datasets import records, tools
+from datagouv_mcp_datasets.client import DatasetsClient
+from datagouv_mcp_datasets.settings import DatasetsSettings
+
+
+@hookimpl
+def register_settings() -> type[BaseSettings]:
+    return DatasetsSettings
+
+
+@hookimpl
+def register_tools(gateway: Gateway) -> list[ToolSpec]:
+    return tools.build(gateway)
+
+
+@hookimpl
+def register_resources(gateway: Gateway) -> list[ResourceSpec]:
+    return records.build(gateway)
+
+
+@hookimpl
+def server_instructions() -> str:
+    return (
+        "Datasets: start with search_datasets (short, specific keywords: every word must "
+        "match; filter by organization, tag, format, geozone...), then list_dataset_resources "
+        "with a dataset ID to see its files: resource IDs, formats, sizes, URLs, and whether "
+        "the Tabular API can query each. Then query a tabular resource with "
+        "query_resource_data (when that tool is available), or download the file from its URL. "
+        "get_dataset_info gives a dataset's full description, licence, coverage and quality; "
+        "search_organizations finds publishers, whose ID filters search_datasets. A dataset's "
+        "raw record is also readable as the resource datagouv://datasets/{dataset_id}."
+    )
+
+
+@hookimpl
+def register_health_checks(gateway: Gateway) -> list[HealthCheck]:
+    client = DatasetsClient(gateway.upstream)
+
+    async def dataset_search() -> str | None:
+        try:
+            answer = await client.probe()
+        except ToolError as exc:
+            return f"data.gouv.fr dataset search failed: {exc.message}"
+        if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
+            return "data.gouv.fr dataset search answered in an unexpected format."
+        return None
+
+    return [HealthCheck("datasets-api", dataset_search)]

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from datagouv_mcp import Gateway, InvalidArgumentError, NotFoundError, ToolResult, ToolSpec
 from datagouv_mcp.errors import UnavailableError
-from datagouv_mcp.params import NULLABLE_STRING, OBJECT_ID, object_id_or_slug, resource_uuid
+from datagouv_mcp.params import NULLABLE_STRING, is_object_id, object_id_or_slug, resource_uuid
 from datagouv_mcp.upstream import UpstreamError, UpstreamNotFound
 from datagouv_mcp_metrics.client import PAGE_SIZE_MAX, MetricsClient
 from datagouv_mcp_metrics.formatters import LABELS, format_result, totals
@@ -76,7 +76,7 @@ class GetMetrics:
 
     async def describe(self, kind: Kind, given: str) -> tuple[str, str | None]:
         """(canonical id, title). A slug must resolve; a title is a nicety."""
-        must_resolve = kind != "resource" and not OBJECT_ID.match(given)
+        must_resolve = kind != "resource" and not is_object_id(given)
         if not (must_resolve or self.settings.titles):
             return given, None
         try:
@@ -93,7 +93,7 @@ class GetMetrics:
         return canonical or given, parse_title(record)
 
     async def series(self, kind: Kind, given: str, limit: int) -> Series:
-        if kind == "resource" or OBJECT_ID.match(given):
+        if kind == "resource" or is_object_id(given):
             (id_, title), (months, available) = await asyncio.gather(
                 self.describe(kind, given), self.months(kind, given, limit)
             )
@@ -132,11 +132,10 @@ def _targets(given: dict[Kind, str | None]) -> list[tuple[Kind, str]]:
     for kind, value in given.items():
         if value is None or not value.strip():
             continue
-        argument, how = f"{kind}_id", WHERE_IDS[kind]
         if kind == "resource":
-            targets.append((kind, resource_uuid(value, argument, how)))
+            targets.append((kind, resource_uuid(value, WHERE_IDS[kind])))
         else:
-            targets.append((kind, object_id_or_slug(value, kind, argument, how)))
+            targets.append((kind, object_id_or_slug(value, kind, WHERE_IDS[kind])))
     return targets
 
 

@@ -1,0 +1,65 @@
+"""Tolerant readers of JSON values: a value of the wrong type reads as absent (None, empty).
+
+udata bodies vary with the years, and recorded ones hold "[redacted]" where objects belong;
+the parsers read every field through these, so no KeyError or TypeError can escape them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def filled(value: Any) -> str | None:
+    """A string with something in it, else None."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def count(value: Any) -> int | None:
+    number = integer(value)
+    return number if number is not None and number >= 0 else None
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def boolean(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def badges(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [kind for item in value if (kind := filled(obj(item).get("kind")))]
+
+
+def vocabulary(value: Any) -> str | None:
+    """A licence or frequency: an id string, or an object with an id (v2 full objects)."""
+    if isinstance(value, dict):
+        return filled(value.get("id"))
+    return filled(value)
