@@ -10,12 +10,12 @@ import time
 import httpx
 
 from datagouv_mcp import Gateway
-from datagouv_mcp.settings import CoreSettings
 from datagouv_mcp.testing.servers import (
     SAMPLE_PLUGIN,
     clean_env,
     cli_command,
     run_cli,
+    sample_only,
     serve_asgi,
 )
 
@@ -52,7 +52,7 @@ def test_call_json_prints_the_whole_result() -> None:
 
 
 def test_call_url_calls_a_running_server() -> None:
-    gateway = Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+    gateway = Gateway.build(sample_only())
     with serve_asgi(gateway.http_app()) as url:
         result = run_cli("call", "echo", '{"text": "remote"}', "--url", f"{url}/mcp")
     assert result.returncode == 0, result.stderr

@@ -10,8 +10,7 @@ import pytest
 from mcp import Client
 
 from datagouv_mcp import Gateway
-from datagouv_mcp.settings import CoreSettings
-from datagouv_mcp.testing.servers import SAMPLE_PLUGIN, serve_asgi
+from datagouv_mcp.testing.servers import sample_only, serve_asgi
 from datagouv_mcp.version import package_version
 
 INIT = {
@@ -27,7 +26,7 @@ INIT = {
 
 
 def _gateway(**settings: object) -> Gateway:
-    return Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN], **settings))
+    return Gateway.build(sample_only(**settings))
 
 
 @pytest.fixture(scope="module")

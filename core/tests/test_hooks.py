@@ -15,25 +15,25 @@ from datagouv_mcp import Gateway, StartupError, ToolResult, ToolSpec, hookimpl
 from datagouv_mcp.settings import CoreSettings
 from datagouv_mcp.testing import sample_plugin
 from datagouv_mcp.testing.sample_plugin import LifespanState
-from datagouv_mcp.testing.servers import SAMPLE_PLUGIN
+from datagouv_mcp.testing.servers import sample_only
 
 
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
     LifespanState.events.clear()
-    return Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+    return Gateway.build(sample_only())
 
 
 def test_hook_register_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATAGOUV_MCP_SAMPLE_PLUGIN_GREETING", "Bonjour")
-    gateway = Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+    gateway = Gateway.build(sample_only())
     assert gateway.settings_for(sample_plugin.SampleSettings).greeting == "Bonjour"
 
 
 def test_hook_register_settings_rejects_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATAGOUV_MCP_SAMPLE_PLUGIN_UNHEALTHY", "perhaps")
     with pytest.raises(StartupError, match="DATAGOUV_MCP_SAMPLE_PLUGIN_UNHEALTHY"):
-        Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+        Gateway.build(sample_only())
 
 
 @pytest.mark.anyio
@@ -143,7 +143,7 @@ def test_two_plugins_registering_one_tool_name_stop_start_up() -> None:
             return [ToolSpec("echo", "Echo again", "Clashes.", handler, Model)]
 
     with pytest.raises(StartupError) as caught:
-        Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]), extra=[("clash", Clash())])
+        Gateway.build(sample_only("clash"), extra=[("clash", Clash())])
     message = str(caught.value)
     assert "'echo' is registered by two plugins" in message
     assert "sample_plugin" in message and "clash" in message
@@ -182,9 +182,7 @@ async def test_a_failing_lifespan_unwinds_the_others() -> None:
 
             return running()
 
-    gateway = Gateway.build(
-        CoreSettings(plugin_modules=[SAMPLE_PLUGIN]), extra=[("broken", Broken())]
-    )
+    gateway = Gateway.build(sample_only("broken"), extra=[("broken", Broken())])
     entered, exited = LifespanState.entered, LifespanState.exited
     with pytest.raises(RuntimeError, match="cannot start"):
         async with gateway.running():

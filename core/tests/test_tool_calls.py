@@ -6,13 +6,12 @@ import pytest
 from mcp import Client
 
 from datagouv_mcp import Gateway
-from datagouv_mcp.settings import CoreSettings
-from datagouv_mcp.testing.servers import SAMPLE_PLUGIN
+from datagouv_mcp.testing.servers import sample_only
 
 
 @pytest.fixture(scope="module")
 def gateway() -> Gateway:
-    return Gateway.build(CoreSettings(plugin_modules=[SAMPLE_PLUGIN]))
+    return Gateway.build(sample_only())
 
 
 async def _call(gateway: Gateway, name: str, arguments: dict[str, object]):  # type: ignore[no-untyped-def]

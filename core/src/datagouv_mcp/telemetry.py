@@ -119,5 +119,8 @@ def log_event(event: Event) -> None:
     fields.update(event.fields)
     level = logging.WARNING if event.outcome == "crash" else logging.INFO
     log.log(level, event.name, **fields)
-    if event.arguments is not None and log.isEnabledFor(logging.DEBUG):
+    # Asked of the stdlib logger: a structlog logger that was never configured cannot say.
+    if event.arguments is not None and logging.getLogger("datagouv_mcp").isEnabledFor(
+        logging.DEBUG
+    ):
         log.debug(f"{event.name}.arguments", tool=event.tool, arguments=dict(event.arguments))

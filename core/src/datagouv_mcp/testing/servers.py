@@ -14,7 +14,26 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from datagouv_mcp.settings import CoreSettings
+
 SAMPLE_PLUGIN = "datagouv_mcp.testing.sample_plugin"
+
+# Where tests send upstream traffic unless they point it elsewhere (at the stand-in): a closed
+# port on loopback, so a forgotten setting fails at once instead of reaching data.gouv.fr.
+OFFLINE_UPSTREAM = {
+    "DATAGOUV_MCP_API_URL": "http://127.0.0.1:9/api/",
+    "DATAGOUV_MCP_SITE_URL": "http://127.0.0.1:9/",
+    "DATAGOUV_MCP_TABULAR_URL": "http://127.0.0.1:9/tabular/api/",
+    "DATAGOUV_MCP_METRICS_URL": "http://127.0.0.1:9/metrics/api/",
+    "DATAGOUV_MCP_CRAWLER_URL": "http://127.0.0.1:9/crawler/api/",
+}
+
+
+def sample_only(*also: str, **settings: Any) -> CoreSettings:
+    """Core settings enabling only the sample plugin (and the plugins named in `also`)."""
+    return CoreSettings(
+        plugins=["sample_plugin", *also], plugin_modules=[SAMPLE_PLUGIN], **settings
+    )
 
 
 @contextmanager
@@ -40,13 +59,15 @@ def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The current environment without any DATAGOUV_MCP_* or SENTRY_DSN, plus `extra`.
 
-    Logs as JSON lines so tests can parse stderr."""
+    Upstreams point at a closed loopback port unless `extra` says otherwise; logs are JSON
+    lines, so tests can parse stderr."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("DATAGOUV_MCP_") and key != "SENTRY_DSN"
     }
     env["DATAGOUV_MCP_LOG_FORMAT"] = "json"
+    env.update(OFFLINE_UPSTREAM)
     env.update(extra or {})
     return env
 
