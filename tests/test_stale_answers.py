@@ -9,24 +9,23 @@ import pytest
 from mcp import Client
 
 from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import CorpusIds, running_standin
+from datagouv_mcp.testing.standin import CorpusIds, Standin
 
 
 @pytest.mark.anyio
-async def test_stale_answer_is_marked_in_text_and_meta() -> None:
-    with running_standin() as standin:
-        gateway = gateway_for(
-            standin.env(),
-            plugins=["metrics"],
-            upstream={"cache_ttl_metadata_seconds": 0.2, "max_attempts": 1},
-        )
-        arguments = {"dataset_id": CorpusIds.POPULATION_DATASET_ID, "limit": 3}
-        async with Client(gateway.mcp_server(), mode="legacy") as client:
-            fresh = await client.call_tool("get_metrics", arguments)
-            await asyncio.sleep(0.3)
-            standin.add_fault(route="*", kind="status", status=503)
-            stale = await client.call_tool("get_metrics", arguments)
-            standin.clear_faults()
+async def test_stale_answer_is_marked_in_text_and_meta(upstream: Standin) -> None:
+    gateway = gateway_for(
+        upstream.env(),
+        plugins=["metrics"],
+        upstream={"cache_ttl_metadata_seconds": 0.2, "max_attempts": 1},
+    )
+    arguments = {"dataset_id": CorpusIds.POPULATION_DATASET_ID, "limit": 3}
+    async with Client(gateway.mcp_server(), mode="legacy") as client:
+        fresh = await client.call_tool("get_metrics", arguments)
+        await asyncio.sleep(0.3)
+        upstream.add_fault(route="*", kind="status", status=503)
+        stale = await client.call_tool("get_metrics", arguments)
+        upstream.clear_faults()
     assert fresh.meta is None or "datagouv/stale" not in fresh.meta
     assert stale.is_error is False
     assert stale.structured_content == fresh.structured_content

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 
 from datagouv_mcp import callcontext
 from datagouv_mcp.testing.gateways import upstream_settings
-from datagouv_mcp.testing.standin import CorpusIds, Standin, running_standin
+from datagouv_mcp.testing.standin import CorpusIds, Standin
 from datagouv_mcp.upstream import (
     ResponseTooLarge,
     UpstreamNotFound,
@@ -30,15 +30,7 @@ DATASET_PATH = f"GET /api/1/datasets/{CorpusIds.POPULATION_DATASET_ID}/"
 ROUTE = "/api/1/datasets/*"
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[Standin]:
-    with running_standin() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean(standin: Standin) -> None:
-    standin.reset()
+pytestmark = pytest.mark.usefixtures("upstream")
 
 
 @asynccontextmanager

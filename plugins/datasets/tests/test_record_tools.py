@@ -6,8 +6,6 @@ content is checked against the tool's declared output schema."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from mcp import Client
@@ -16,40 +14,14 @@ from mcp_types import ResourceTemplateReference
 
 from datagouv_mcp import Gateway
 from datagouv_mcp.health import Readiness
-from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import CorpusIds, Standin, running_standin
-from datagouv_mcp_datasets.testing import call_checked, requests_to, text_of
+from datagouv_mcp.testing.clients import call_checked as call
+from datagouv_mcp.testing.clients import text_of
+from datagouv_mcp.testing.standin import CorpusIds, Standin
 
 DVF = "5c4ae55a634f4117716d5656"
 POPULATION = "53699d0ea3a729239d205b2e"
 BAROMETRE = "5ff5e6e99724cb8fff59a5be"  # 22 resources
 UNKNOWN = "000000000000000000000000"
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[Standin]:
-    with running_standin(datasets=30) as running:
-        yield running
-
-
-@pytest.fixture
-def upstream(standin: Standin) -> Standin:
-    standin.clear_faults()
-    standin.reset()
-    return standin
-
-
-@pytest.fixture(scope="module")
-def gateway(standin: Standin) -> Gateway:
-    return gateway_for(standin.env(), plugins=["datasets"])
-
-
-async def call(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> Any:
-    return await call_checked(gateway, tool, arguments)
-
-
-def requests(standin: Standin, fragment: str) -> int:
-    return requests_to(standin.stats(), fragment)
 
 
 # -- get_dataset_info ------------------------------------------------------------------------
@@ -194,7 +166,7 @@ async def test_a_5xx_is_retried(gateway: Gateway, upstream: Standin) -> None:
     upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=502, times=1)
     result = await call(gateway, "search_datasets", {"query": "population"})
     assert result.is_error is not True
-    assert requests(upstream, "datasets/search") == 2
+    assert upstream.requests("datasets/search") == 2
 
 
 @pytest.mark.anyio
@@ -203,7 +175,7 @@ async def test_a_429_is_retried_after_its_delay(gateway: Gateway, upstream: Stan
     result = await call(gateway, "get_dataset_info", {"dataset_id": DVF})
     assert result.is_error is not True
     assert result.structured_content["id"] == DVF
-    assert requests(upstream, "/api/1/datasets/") == 2
+    assert upstream.requests("/api/1/datasets/") == 2
 
 
 @pytest.mark.anyio
@@ -213,7 +185,7 @@ async def test_a_lasting_outage_is_a_retryable_error(gateway: Gateway, upstream:
     assert result.is_error is True
     assert text_of(result).startswith("Error: The data.gouv.fr API is unavailable (HTTP 503).")
     assert result.structured_content["retryable"] is True
-    assert requests(upstream, "datasets/search") == 3  # the test gateway's max_attempts
+    assert upstream.requests("datasets/search") == 3  # the test gateway's max_attempts
 
 
 # -- resource template, completion, health ---------------------------------------------------

@@ -5,44 +5,15 @@ checked against the tool's declared output schema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from datagouv_mcp import Gateway
-from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import Standin, running_standin
-from datagouv_mcp_datasets.testing import call_checked, requests_to, text_of
+from datagouv_mcp.testing.clients import call_checked as call
+from datagouv_mcp.testing.clients import text_of
+from datagouv_mcp.testing.standin import Standin
 
 DVF = "5c4ae55a634f4117716d5656"
 INSEE = "534fff81a3a7292c64a77e5c"
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[Standin]:
-    with running_standin(datasets=30) as running:
-        yield running
-
-
-@pytest.fixture
-def upstream(standin: Standin) -> Standin:
-    standin.clear_faults()
-    standin.reset()
-    return standin
-
-
-@pytest.fixture(scope="module")
-def gateway(standin: Standin) -> Gateway:
-    return gateway_for(standin.env(), plugins=["datasets"])
-
-
-async def call(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> Any:
-    return await call_checked(gateway, tool, arguments)
-
-
-def requests(standin: Standin, fragment: str) -> int:
-    return requests_to(standin.stats(), fragment)
 
 
 # -- search_datasets -------------------------------------------------------------------------
@@ -130,14 +101,14 @@ async def test_empty_search(gateway: Gateway, upstream: Standin) -> None:
     assert result.is_error is not True
     assert text_of(result) == "No datasets found for query: 'zzqqxxjjkkllzz'"
     assert result.structured_content["total"] == 0
-    assert requests(upstream, "datasets/search") == 1  # one word: nothing to retry without
+    assert upstream.requests("datasets/search") == 1  # one word: nothing to retry without
 
 
 @pytest.mark.anyio
 async def test_no_results_retry_without_generic_words(gateway: Gateway, upstream: Standin) -> None:
     result = await call(gateway, "search_datasets", {"query": "fichiers téléchargement foncières"})
     data = result.structured_content
-    assert requests(upstream, "datasets/search") == 2
+    assert upstream.requests("datasets/search") == 2
     assert (data["effective_query"], data["dropped_words"]) == (
         "foncières",
         ["fichiers", "téléchargement"],
@@ -156,7 +127,7 @@ async def test_no_results_even_after_the_retry(gateway: Gateway, upstream: Stand
     result = await call(gateway, "search_datasets", {"query": "fichier zzqqxxjjkkllzz"})
     assert text_of(result) == "No datasets found for query: 'fichier zzqqxxjjkkllzz'"
     assert result.structured_content["dropped_words"] == ["fichier"]
-    assert requests(upstream, "datasets/search") == 2
+    assert upstream.requests("datasets/search") == 2
 
 
 @pytest.mark.anyio
@@ -169,7 +140,7 @@ async def test_a_page_past_the_end_says_where_the_end_is(
     assert lines[-1] == (
         "This page is past the last one: with page_size=20, call search_datasets with page <= 1."
     )
-    assert requests(upstream, "datasets/search") == 1  # results exist: no retry
+    assert upstream.requests("datasets/search") == 1  # results exist: no retry
 
 
 # -- search_organizations --------------------------------------------------------------------

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import jsonschema
 import pytest
-from mcp import Client
 
 from datagouv_mcp import Gateway
+from datagouv_mcp.testing.clients import call_checked
 from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import CorpusIds, Standin, running_standin
+from datagouv_mcp.testing.standin import CorpusIds, Standin
 
 POPULATION = CorpusIds.POPULATION_DATASET_ID
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[Standin]:
-    with running_standin() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean(standin: Standin) -> None:
-    standin.reset()
+pytestmark = pytest.mark.usefixtures("upstream")
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +23,7 @@ def gateway(standin: Standin) -> Gateway:
 
 
 async def _call(gateway: Gateway, **arguments: Any) -> Any:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
-        schema = next(t for t in (await client.list_tools()).tools if t.name == "get_metrics")
-        result = await client.call_tool("get_metrics", arguments)
-    if not result.is_error:
-        jsonschema.validate(result.structured_content, schema.output_schema)
-    return result
+    return await call_checked(gateway, "get_metrics", arguments)
 
 
 def _metrics_requests(standin: Standin) -> dict[str, int]:

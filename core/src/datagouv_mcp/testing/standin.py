@@ -88,6 +88,11 @@ class Standin:
         snapshot: dict[str, Any] = self._admin.get("/stats").raise_for_status().json()
         return snapshot
 
+    def requests(self, fragment: str) -> int:
+        """Requests served on route templates containing `fragment`, since the last reset."""
+        routes: dict[str, int] = self.stats()["routes"]
+        return sum(count for route, count in routes.items() if fragment in route)
+
     def reset(self) -> None:
         """Clear request counts and faults."""
         self._admin.post("/reset").raise_for_status()

@@ -7,7 +7,7 @@ Requires Hypothesis (a test dependency, not a runtime one).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from hypothesis import example
 from hypothesis import strategies as st
 
-from datagouv_mcp import Gateway
 from datagouv_mcp_datasets.parsers import Links
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,35 +92,6 @@ def examples(bodies: dict[str, Any]) -> Callable[[F], F]:
         return test
 
     return apply
-
-
-# -- calling the tools -----------------------------------------------------------------------
-
-
-async def call_checked(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> Any:
-    """One tool call through a real MCP client, in a fresh session (so a fresh response
-    cache), its structured content checked against the tool's declared output schema as a
-    strict client would. Returns the CallToolResult."""
-    import jsonschema  # type: ignore[import-untyped]  # no stubs; the MCP SDK depends on it
-    from mcp import Client
-
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
-        tools = {listed.name: listed for listed in (await client.list_tools()).tools}
-        result = await client.call_tool(tool, arguments)
-    if not result.is_error:
-        jsonschema.validate(result.structured_content, tools[tool].output_schema)
-    return result
-
-
-def text_of(result: Any) -> str:
-    """The text block of a CallToolResult."""
-    return str(result.content[0].text)
-
-
-def requests_to(stats: Mapping[str, Any], fragment: str) -> int:
-    """Requests a stand-in served (from `Standin.stats()`) on routes containing `fragment`."""
-    routes: dict[str, int] = stats["routes"]
-    return sum(count for route, count in routes.items() if fragment in route)
 
 
 # -- strategies ----------------------------------------------------------------------------
