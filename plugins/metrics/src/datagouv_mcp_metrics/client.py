@@ -15,8 +15,9 @@ MODELS: dict[Kind, str] = {
     "organization": "organizations",
     "dataservice": "dataservices",
 }
+# For titles: the v2 dataset record links its resources instead of embedding them all.
 RECORDS: dict[Kind, tuple[str, ...]] = {
-    "dataset": ("1", "datasets"),
+    "dataset": ("2", "datasets"),
     "resource": ("2", "datasets", "resources"),
     "organization": ("1", "organizations"),
     "dataservice": ("1", "dataservices"),
