@@ -6,8 +6,6 @@ import pytest
 
 from datagouv_mcp.testing.servers import OFFLINE_UPSTREAM
 
-pytest_plugins = ["datagouv_mcp.testing.fixtures"]
-
 
 @pytest.fixture
 def anyio_backend() -> str:

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import CorpusIds, Standin
+from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 
 @pytest.mark.anyio

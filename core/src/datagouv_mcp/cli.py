@@ -151,13 +151,5 @@ def call(tool: str, arguments: str, url: str | None, as_json: bool) -> None:
     sys.exit(1 if result.is_error else 0)
 
 
-def _register_standin() -> None:
-    from datagouv_mcp.standin.command import standin
-
-    main.add_command(standin)
-
-
-_register_standin()
-
 if __name__ == "__main__":
     main()

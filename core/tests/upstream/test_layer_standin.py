@@ -14,7 +14,6 @@ import pytest
 
 from datagouv_mcp import callcontext
 from datagouv_mcp.testing.gateways import upstream_settings
-from datagouv_mcp.testing.standin import CorpusIds, Standin
 from datagouv_mcp.upstream import (
     ResponseTooLarge,
     UpstreamNotFound,
@@ -24,6 +23,7 @@ from datagouv_mcp.upstream import (
     UpstreamUnavailable,
     path,
 )
+from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 DATASET = path("1", "datasets", CorpusIds.POPULATION_DATASET_ID)
 DATASET_PATH = f"GET /api/1/datasets/{CorpusIds.POPULATION_DATASET_ID}/"

@@ -4,7 +4,7 @@ import pytest
 
 from datagouv_mcp import Gateway
 from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import Standin
+from datagouv_mcp_standin.testing import Standin
 
 
 @pytest.fixture(scope="session")

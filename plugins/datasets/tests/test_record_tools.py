@@ -16,7 +16,7 @@ from datagouv_mcp import Gateway
 from datagouv_mcp.health import Readiness
 from datagouv_mcp.testing.clients import call_checked as call
 from datagouv_mcp.testing.clients import text_of
-from datagouv_mcp.testing.standin import CorpusIds, Standin
+from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 DVF = "5c4ae55a634f4117716d5656"
 POPULATION = "53699d0ea3a729239d205b2e"

@@ -10,7 +10,7 @@ import pytest
 from datagouv_mcp import Gateway
 from datagouv_mcp.testing.clients import call_checked as call
 from datagouv_mcp.testing.clients import text_of
-from datagouv_mcp.testing.standin import Standin
+from datagouv_mcp_standin.testing import Standin
 
 DVF = "5c4ae55a634f4117716d5656"
 INSEE = "534fff81a3a7292c64a77e5c"

@@ -9,7 +9,7 @@ import pytest
 from datagouv_mcp import Gateway
 from datagouv_mcp.testing.clients import call_checked
 from datagouv_mcp.testing.gateways import gateway_for
-from datagouv_mcp.testing.standin import CorpusIds, Standin
+from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 POPULATION = CorpusIds.POPULATION_DATASET_ID
 

@@ -1,21 +1,19 @@
 """Test helpers shipped with the plugin, for its tests and for third-party authors: the real
-recorded udata bodies of the core's corpus, grouped by kind, and Hypothesis strategies.
+recorded udata bodies of the stand-in's corpus, grouped by kind, and Hypothesis strategies.
 
-Requires Hypothesis (a test dependency, not a runtime one).
+Requires the `testing` extra (Hypothesis and datagouv-mcp-standin), not a runtime dependency.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 from hypothesis import example
 from hypothesis import strategies as st
 
 from datagouv_mcp_datasets.parsers import Links
+from datagouv_mcp_standin.corpus import recorded, recorded_bodies
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,24 +21,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROD_LINKS = Links(site="https://www.data.gouv.fr/", api="https://www.data.gouv.fr/api/")
 
 
-def corpus() -> Traversable:
-    """The recorded payloads shipped with the core (see its MANIFEST.md and SHAPES.md)."""
-    return files("datagouv_mcp.standin") / "corpus"
-
-
-def recorded(relative: str) -> Any:
-    """One recorded body, by its path in the corpus, e.g. '02_datasets_search/x.json'."""
-    folder, _, name = relative.partition("/")
-    return json.loads((corpus() / folder / name).read_text(encoding="utf-8"))
+__all__ = ["recorded"]
 
 
 def _bodies(folder: str, keep: Callable[[str], bool]) -> dict[str, Any]:
-    names = sorted(
-        entry.name
-        for entry in (corpus() / folder).iterdir()
-        if entry.name.endswith(".json") and not entry.name.endswith(".meta.json")
-    )
-    return {f"{folder}/{name}": recorded(f"{folder}/{name}") for name in names if keep(name)}
+    return {
+        path: body
+        for path, body in recorded_bodies(folder).items()
+        if keep(path.rpartition("/")[2])
+    }
 
 
 def dataset_bodies() -> dict[str, Any]:

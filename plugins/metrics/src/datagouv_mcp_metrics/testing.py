@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from importlib.resources import files
 from typing import Any
 
 from hypothesis import strategies as st
 
+from datagouv_mcp_standin import corpus
+
 
 def recorded(name: str) -> Any:
     """A recorded body of the corpus folder 08_metrics, by file name."""
-    corpus = files("datagouv_mcp.standin") / "corpus" / "08_metrics"
-    return json.loads((corpus / name).read_text(encoding="utf-8"))
+    return corpus.recorded(f"08_metrics/{name}")
 
 
 RECORDED = {
