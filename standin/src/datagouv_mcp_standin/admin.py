@@ -76,6 +76,8 @@ async def info(request: Request) -> Response:
             "dataservices": len(catalogue.dataservices),
             "recorded_bodies": len(catalogue.bodies),
             "replayed_endpoints": len(catalogue.replays),
+            "adapted_files": catalogue.corpus_notes.listing("adapted"),
+            "skipped_files": catalogue.corpus_notes.listing("skipped"),
         }
     )
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from datagouv_mcp_standin.corpus import QueryKey, RecordedBody
+from datagouv_mcp_standin.corpus import QueryKey, RecordedBody, Vetting
 from datagouv_mcp_standin.records import DatasetView, Json, RecordedDataset
 from datagouv_mcp_standin.rewrite import Rewriter
 from datagouv_mcp_standin.search import DatasetIndex
@@ -71,6 +71,7 @@ class Catalogue:
     aggregation_exceptions: Any
     metric_seeds: list[MetricSeed]
     crawler_exceptions: list[Json]
+    corpus_notes: Vetting = field(default_factory=Vetting)
 
     # -- datasets --------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ from datagouv_mcp_standin.catalog import (
     TabularSeed,
     canonical_uuid,
 )
-from datagouv_mcp_standin.corpus import DEFAULT_CORPUS, RecordedBody, load_corpus
+from datagouv_mcp_standin.corpus import DEFAULT_CORPUS, RecordedBody, Vetting, load_corpus
+from datagouv_mcp_standin.corpus_shapes import vet
 from datagouv_mcp_standin.fillers import (
     filler_resources,
     organization_from_ref,
@@ -29,49 +30,11 @@ from datagouv_mcp_standin.search import DatasetIndex
 from datagouv_mcp_standin.synthetic import GeneratedCatalogue
 from datagouv_mcp_standin.textsearch import tokens
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("community", r"^/api/1/datasets/community_resources/$"),
-        ("dataset_search", r"^/api/2/datasets/search/$"),
-        ("resource", r"^/api/2/datasets/resources/([^/]+)/$"),
-        ("resources_page", r"^/api/2/datasets/([^/]+)/resources/$"),
-        ("dataset_v1", r"^/api/1/datasets/([^/]+)/$"),
-        ("dataset_v2", r"^/api/2/datasets/([^/]+)/$"),
-        ("dataservice_search", r"^/api/2/dataservices/search/$"),
-        ("dataservice", r"^/api/1/dataservices/([^/]+)/$"),
-        ("organization_list", r"^/api/(1/organizations|2/organizations/search)/$"),
-        ("organization", r"^/api/1/organizations/([^/]+)/$"),
-        ("tabular_aggregation", r"^/tabular/api/aggregation-exceptions/$"),
-        ("tabular_data", r"^/tabular/api/resources/([^/]+)/data/$"),
-        ("tabular_profile", r"^/tabular/api/resources/([^/]+)/profile/$"),
-        ("tabular_meta", r"^/tabular/api/resources/([^/]+)/$"),
-        ("metrics", r"^/metrics/api/([^/]+)/data/$"),
-        ("crawler", r"^/crawler/api/resources-exceptions/?$"),
-    )
-)
-
-
-def classify(body: RecordedBody) -> str | None:
-    """What a 200 body holds, from its endpoint path (concrete or template)."""
-    endpoint = body.endpoint
-    if body.folder == "10_openapi":
-        return "openapi"
-    if endpoint.kind == "other" or body.status != 200 or not body.is_json:
-        return None
-    path = endpoint.path
-    if endpoint.kind == "template" and endpoint.api in ("tabular", "metrics"):
-        path = f"/{endpoint.api}{path}"
-    for name, pattern in _PATTERNS:
-        if pattern.match(path):
-            return name
-    return None
-
 
 class CatalogueBuilder:
-    def __init__(self, bodies: list[RecordedBody]) -> None:
-        self.bodies = bodies
-        self.kinds = [(b, classify(b)) for b in bodies]
+    def __init__(self, kinds: list[tuple[RecordedBody, str | None]]) -> None:
+        self.bodies = [body for body, _ in kinds]
+        self.kinds = kinds
         self.datasets: dict[str, RecordedDataset] = {}
         self.resources: dict[str, tuple[Json, str | None]] = {}
         self.advertised: dict[str, int] = {}
@@ -219,8 +182,9 @@ def _tabular_seeds(builder: CatalogueBuilder) -> tuple[dict[str, TabularSeed], A
                 return match.group(1)
         return None
 
-    for body in builder.of_kind("tabular_data", "tabular_profile", "tabular_meta"):
-        kind = classify(body)
+    for body, kind in builder.kinds:
+        if kind not in ("tabular_data", "tabular_profile", "tabular_meta"):
+            continue
         rid = body.endpoint.path.split("/")[4] if body.endpoint.kind == "concrete" else None
         target = seed(rid or rid_from_links(body.data))
         if target is None:
@@ -258,8 +222,34 @@ def _metric_seeds(builder: CatalogueBuilder) -> list[MetricSeed]:
 
 
 def build_catalogue(corpus: Path | None = None, datasets: int = 0) -> Catalogue:
-    bodies = load_corpus(corpus or DEFAULT_CORPUS)
-    builder = CatalogueBuilder(bodies)
+    """The catalogue of a corpus directory (default: the bundled one) plus generated datasets.
+
+    Bodies of the wrong shape are adapted or skipped by `vet`. Should a body that passed
+    still break the build (a field of a type nothing expects), each body is tried on its own,
+    and those that cannot be used are skipped too, named in a warning: one odd file never
+    stops the stand-in."""
+    vetting = Vetting()
+    kinds = vet(load_corpus(corpus or DEFAULT_CORPUS, vetting), vetting)
+    try:
+        return _build(kinds, datasets, vetting)
+    except Exception:
+        usable = []
+        for body, kind in kinds:
+            try:
+                _build([(body, kind)], 0, Vetting())
+            except Exception as exc:
+                detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+                vetting.skip(body.relpath, f"its content could not be used ({detail})")
+            else:
+                usable.append((body, kind))
+        return _build(usable, datasets, vetting)
+
+
+def _build(
+    kinds: list[tuple[RecordedBody, str | None]], datasets: int, vetting: Vetting
+) -> Catalogue:
+    builder = CatalogueBuilder(kinds)
+    bodies = builder.bodies
     builder.collect_datasets()
     builder.collect_others()
     docs = {
@@ -329,4 +319,5 @@ def build_catalogue(corpus: Path | None = None, datasets: int = 0) -> Catalogue:
         aggregation_exceptions=aggregation,
         metric_seeds=_metric_seeds(builder),
         crawler_exceptions=crawler,
+        corpus_notes=vetting,
     )

@@ -11,10 +11,13 @@ The sidecar's `endpoint` decides how a body is served:
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
+
+log = logging.getLogger("datagouv_mcp_standin.corpus")
 
 DEFAULT_CORPUS = Path(__file__).parent / "corpus"
 """The bundled copy of the shared upstream corpus (see its ORIGIN.md and MANIFEST.md)."""
@@ -99,8 +102,60 @@ class RecordedBody:
         return self.data is not None
 
 
-def load_corpus(root: Path) -> list[RecordedBody]:
-    """Every body of a corpus directory, sorted by relative path."""
+@dataclass(frozen=True)
+class CorpusNote:
+    """A file the stand-in adapted or skipped, and why."""
+
+    file: str
+    action: str  # "adapted" or "skipped"
+    reason: str
+
+
+class Vetting:
+    """Collects what was adapted or skipped, logging one warning per file."""
+
+    def __init__(self) -> None:
+        self.notes: list[CorpusNote] = []
+
+    def note(self, file: str, action: str, reason: str) -> None:
+        self.notes.append(CorpusNote(file, action, reason))
+        log.warning("corpus file %s %s: %s", file, action, reason)
+
+    def skip(self, file: str, reason: str) -> None:
+        self.note(file, "skipped", reason)
+
+    def adapt(self, file: str, reason: str) -> None:
+        self.note(file, "adapted", reason)
+
+    def listing(self, action: str) -> list[dict[str, str]]:
+        return [
+            {"file": note.file, "reason": note.reason}
+            for note in self.notes
+            if note.action == action
+        ]
+
+
+def _sidecar(meta_path: Path, root: Path, vetting: Vetting) -> dict[str, Any] | None:
+    shown = meta_path.relative_to(root).as_posix()
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        vetting.skip(shown, f"its sidecar is not readable JSON ({type(exc).__name__})")
+        return None
+    if not isinstance(meta, dict):
+        vetting.skip(shown, "its sidecar is not a JSON object")
+        return None
+    status = meta.get("status", 200)
+    if status is not None and not (isinstance(status, int) and not isinstance(status, bool)):
+        vetting.skip(shown, f"its sidecar's status is not a number: {status!r}")
+        return None
+    return meta
+
+
+def load_corpus(root: Path, vetting: Vetting | None = None) -> list[RecordedBody]:
+    """Every body of a corpus directory, sorted by relative path. A file that cannot be read
+    (unreadable sidecar or body) is skipped and noted in `vetting`, never fatal."""
+    vetting = vetting if vetting is not None else Vetting()
     bodies: list[RecordedBody] = []
     for meta_path in sorted(root.glob("*/*.meta.json")):
         stem = meta_path.name[: -len(".meta.json")]
@@ -112,8 +167,14 @@ def load_corpus(root: Path) -> list[RecordedBody]:
         if not candidates:
             continue
         body_path = candidates[0]
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        raw = body_path.read_bytes()
+        meta = _sidecar(meta_path, root, vetting)
+        if meta is None:
+            continue
+        try:
+            raw = body_path.read_bytes()
+        except OSError as exc:
+            vetting.skip(body_path.relative_to(root).as_posix(), f"unreadable ({exc.strerror})")
+            continue
         content_type = str(meta.get("content_type") or "application/octet-stream")
         data: Any = None
         if "json" in content_type or body_path.suffix == ".json":
