@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.servers import (
     SAMPLE_PLUGIN,
     clean_env,
@@ -18,6 +18,7 @@ from datagouv_mcp.testing.servers import (
     sample_only,
     serve_asgi,
 )
+from datagouv_mcp.webapp import build_app
 
 SAMPLE = {"DATAGOUV_MCP_PLUGIN_MODULES": SAMPLE_PLUGIN}
 
@@ -53,7 +54,7 @@ def test_call_json_prints_the_whole_result() -> None:
 
 def test_call_url_calls_a_running_server() -> None:
     gateway = Gateway.build(sample_only())
-    with serve_asgi(gateway.http_app()) as url:
+    with serve_asgi(build_app(gateway)) as url:
         result = run_cli("call", "echo", '{"text": "remote"}', "--url", f"{url}/mcp")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Hello: remote")

@@ -9,9 +9,10 @@ import httpx
 import pytest
 from mcp import Client
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.servers import sample_only, serve_asgi
 from datagouv_mcp.version import package_version
+from datagouv_mcp.webapp import build_app
 
 INIT = {
     "jsonrpc": "2.0",
@@ -31,7 +32,7 @@ def _gateway(**settings: object) -> Gateway:
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with serve_asgi(_gateway().http_app()) as url:
+    with serve_asgi(build_app(_gateway())) as url:
         yield url
 
 
@@ -122,7 +123,7 @@ def test_operator_can_allow_its_own_host_name() -> None:
     gateway = _gateway(
         allowed_hosts=["mcp.example.org"], allowed_origins=["https://chat.example.org"]
     )
-    with serve_asgi(gateway.http_app()) as url:
+    with serve_asgi(build_app(gateway)) as url:
         ok = _post(
             url,
             INIT,
@@ -136,7 +137,7 @@ def test_operator_can_allow_its_own_host_name() -> None:
 
 
 def test_request_body_over_the_limit_is_refused() -> None:
-    with serve_asgi(_gateway(max_request_body_bytes=2000).http_app()) as url:
+    with serve_asgi(build_app(_gateway(max_request_body_bytes=2000))) as url:
         big = {**INIT, "params": {**INIT["params"], "padding": "x" * 5000}}  # type: ignore[dict-item]
         response = _post(url, big, Accept="application/json")
     assert response.status_code == 413
@@ -176,7 +177,7 @@ def test_readiness_reports_each_probe(base_url: str) -> None:
 
 def test_readiness_is_503_with_the_failing_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATAGOUV_MCP_SAMPLE_PLUGIN_UNHEALTHY", "true")
-    with serve_asgi(_gateway().http_app()) as url:
+    with serve_asgi(build_app(_gateway())) as url:
         response = httpx.get(f"{url}/health/ready")
     body = response.json()
     assert response.status_code == 503
@@ -188,14 +189,14 @@ def test_readiness_gives_up_on_a_slow_probe_within_its_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DATAGOUV_MCP_SAMPLE_PLUGIN_PROBE_DELAY_SECONDS", "30")
-    with serve_asgi(_gateway(readiness_timeout_seconds=0.2).http_app()) as url:
+    with serve_asgi(build_app(_gateway(readiness_timeout_seconds=0.2))) as url:
         response = httpx.get(f"{url}/health/ready", timeout=10)
     assert response.status_code == 503
     assert "no answer within 0.2 s" in response.json()["checks"][0]["detail"]
 
 
 def test_readiness_verdict_is_cached_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
-    with serve_asgi(_gateway(readiness_cache_seconds=60).http_app()) as url:
+    with serve_asgi(build_app(_gateway(readiness_cache_seconds=60))) as url:
         first = httpx.get(f"{url}/health/ready").json()
         second = httpx.get(f"{url}/health/ready").json()
     assert first["timestamp"] == second["timestamp"]

@@ -8,6 +8,7 @@ import json
 import pytest
 from mcp import Client
 
+from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.gateways import gateway_for
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
@@ -20,7 +21,7 @@ async def test_stale_answer_is_marked_in_text_and_meta(upstream: Standin) -> Non
         upstream={"cache_ttl_metadata_seconds": 0.2, "max_attempts": 1},
     )
     arguments = {"dataset_id": CorpusIds.POPULATION_DATASET_ID, "limit": 3}
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         fresh = await client.call_tool("get_metrics", arguments)
         await asyncio.sleep(0.3)
         upstream.add_fault(route="*", kind="status", status=503)

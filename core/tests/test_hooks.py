@@ -11,7 +11,9 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 from pydantic import BaseModel
 
-from datagouv_mcp import Gateway, StartupError, ToolResult, ToolSpec, hookimpl
+from datagouv_mcp import StartupError, ToolResult, ToolSpec, hookimpl
+from datagouv_mcp.gateway import Gateway
+from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.settings import CoreSettings
 from datagouv_mcp.testing import sample_plugin
 from datagouv_mcp.testing.sample_plugin import LifespanState
@@ -38,7 +40,7 @@ def test_hook_register_settings_rejects_bad_values(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.anyio
 async def test_hook_register_tools(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         result = await client.call_tool("echo", {"text": "a", "times": 3})
     assert tools["echo"].description == "Repeat a text."
@@ -48,7 +50,7 @@ async def test_hook_register_tools(gateway: Gateway) -> None:
 
 @pytest.mark.anyio
 async def test_hook_register_resources(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         templates = (await client.list_resource_templates()).resource_templates
         read = await client.read_resource("sample://items/alpha")
         with pytest.raises(MCPError, match="Item 'nope' not found"):
@@ -64,7 +66,7 @@ async def test_hook_register_resources(gateway: Gateway) -> None:
 
 @pytest.mark.anyio
 async def test_hook_register_prompts(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         prompts = (await client.list_prompts()).prompts
         rendered = await client.get_prompt("about_item", {"item_id": "beta"})
         completion = await client.complete(
@@ -83,7 +85,7 @@ async def test_hook_register_prompts(gateway: Gateway) -> None:
 
 @pytest.mark.anyio
 async def test_hook_server_instructions(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         instructions = client.instructions or ""
     assert "data.gouv.fr" in instructions
     assert instructions.endswith("Sample: call echo to repeat a text.")
@@ -109,7 +111,7 @@ async def test_hook_lifespan(gateway: Gateway) -> None:
 
 @pytest.mark.anyio
 async def test_hook_handle_tool_error(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         result = await client.call_tool("translated", {})
     assert result.is_error is True
     assert result.content[0].text == "Error: translated hit a lookup problem; try another item."  # type: ignore[union-attr]
@@ -118,7 +120,7 @@ async def test_hook_handle_tool_error(gateway: Gateway) -> None:
 
 @pytest.mark.anyio
 async def test_hook_track_event(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         await client.call_tool("echo", {"text": "a"})
         await client.call_tool("refuse", {})
         await client.call_tool("explode", {})

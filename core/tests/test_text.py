@@ -33,3 +33,18 @@ def test_truncate_says_how_much_it_cut(content: str, limit: int) -> None:
 def test_block_reports_the_cut() -> None:
     fenced = text.block("mot " * 100, "description", limit=50)
     assert "[… 352 more characters not shown]" in fenced
+
+
+def test_bounded_cuts_on_a_line_and_says_so() -> None:
+    long = "\n".join(f"line {i}" for i in range(1000))
+    cut = text.bounded(long, 2000)
+    assert len(cut) < 2200
+    assert cut.endswith("characters: ask for a smaller page.]")
+    assert text.bounded("short", 2000) == "short"
+
+
+@given(st.text(), st.integers(min_value=1, max_value=300))
+def test_clip_keeps_at_most_the_limit_and_marks_a_cut(content: str, limit: int) -> None:
+    clipped = text.clip(content, limit)
+    assert len(clipped) <= limit
+    assert clipped == content or clipped.endswith(text.MARK)

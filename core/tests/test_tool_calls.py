@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
+from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.servers import sample_only
 
 
@@ -15,7 +16,7 @@ def gateway() -> Gateway:
 
 
 async def _call(gateway: Gateway, name: str, arguments: dict[str, object]):  # type: ignore[no-untyped-def]
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         return await client.call_tool(name, arguments)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -9,12 +10,14 @@ from typing import Any, NoReturn
 
 import anyio
 import click
-from pydantic import ValidationError
 
 from datagouv_mcp.errors import StartupError
 from datagouv_mcp.gateway import Gateway
-from datagouv_mcp.settings import ENV_PREFIX, CoreSettings
+from datagouv_mcp.mcpserver import build_server
+from datagouv_mcp.settings import CoreSettings, TelemetrySettings, load_settings
 from datagouv_mcp.telemetry import configure_logging, init_sentry
+from datagouv_mcp.upstream.settings import UpstreamSettings
+from datagouv_mcp.webapp import build_app
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -22,24 +25,21 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def _settings(**overrides: Any) -> CoreSettings:
+def _gateway(**overrides: Any) -> Gateway:
+    """Every setting read (exit 2 naming a bad one), logging and Sentry set up, the plugins
+    loaded."""
     try:
-        return CoreSettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
-        _fail(f"invalid settings: {problems}.")
-
-
-def _gateway(settings: CoreSettings) -> Gateway:
-    configure_logging(settings)
-    try:
-        gateway = Gateway.build(settings)
+        telemetry = load_settings(TelemetrySettings)
+        settings = load_settings(CoreSettings, **overrides)
+        upstream = load_settings(UpstreamSettings)
     except StartupError as exc:
         _fail(str(exc))
-    init_sentry(settings, gateway.version)
+    configure_logging(telemetry)
+    try:
+        gateway = Gateway.build(settings, upstream=upstream)
+    except StartupError as exc:
+        _fail(str(exc))
+    init_sentry(telemetry, gateway.version)
     return gateway
 
 
@@ -56,17 +56,16 @@ def main() -> None:
 @click.option("--port", type=int, help="Port to bind (DATAGOUV_MCP_PORT, default 8000).")
 def serve(transport: str, host: str | None, port: int | None) -> None:
     """Run the server: streamable HTTP at /mcp, or stdio for desktop clients."""
-    settings = _settings(host=host, port=port)
-    gateway = _gateway(settings)
+    gateway = _gateway(host=host, port=port)
     if transport == "stdio":
-        anyio.run(gateway.mcp_server().run_stdio_async)
+        anyio.run(build_server(gateway).run_stdio_async)
         return
     import uvicorn
 
     config = uvicorn.Config(
-        gateway.http_app(),
-        host=settings.host,
-        port=settings.port,
+        build_app(gateway),
+        host=gateway.settings.host,
+        port=gateway.settings.port,
         log_config=None,
         server_header=False,
         lifespan="on",
@@ -77,7 +76,7 @@ def serve(transport: str, host: str | None, port: int | None) -> None:
 @main.command()
 def plugins() -> None:
     """Print every plugin as JSON: name, distribution, version, hooks, tools."""
-    gateway = _gateway(_settings())
+    gateway = _gateway()
     manager = gateway.plugins.manager
     listing = []
     for info in gateway.plugins.installed.values():
@@ -128,8 +127,8 @@ def call(tool: str, arguments: str, url: str | None, as_json: bool) -> None:
     if url:
         connect: Callable[[], Any] = lambda: url  # noqa: E731
     else:
-        gateway = _gateway(_settings())
-        connect = gateway.mcp_server
+        gateway = _gateway()
+        connect = functools.partial(build_server, gateway)
     try:
         result = anyio.run(_call, connect, tool, parsed)
     except Exception as exc:

@@ -1,4 +1,5 @@
-"""Errors: those meant for the model (tool errors) and those meant for the operator (start-up)."""
+"""Errors: those meant for the model (tool errors), for the core (an upstream answer a parser
+cannot read) and for the operator (start-up). Plain values: this module imports nothing."""
 
 from __future__ import annotations
 
@@ -63,6 +64,25 @@ class UnavailableError(ToolError):
 
     code = "unavailable"
     retryable = True
+
+
+class ParseError(ValueError):
+    """An upstream answer a plugin's parser cannot read.
+
+    A plugin's parsers raise a subclass of it, and nothing else, for any payload they cannot
+    read. A handler lets it through: the core answers the model with the error
+    `bad_upstream_answer` (not retryable), saying which upstream sent it (`source`).
+    """
+
+    source = "data.gouv.fr"
+
+    def as_tool_error(self) -> UnavailableError:
+        return UnavailableError(
+            f"{self.source} sent an answer this server could not read ({self}).",
+            hint="Retry later; if it persists, report it to the server's operator.",
+            code="bad_upstream_answer",
+            retryable=False,
+        )
 
 
 class StartupError(Exception):

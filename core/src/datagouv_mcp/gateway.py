@@ -1,40 +1,53 @@
-"""The gateway: what the plugins contributed, assembled once, and the server's lifetime."""
+"""The gateway: what the plugins contributed, assembled once, and the server's lifetime.
+
+No MCP and no HTTP here: `datagouv_mcp.mcpserver.build_server(gateway)` and
+`datagouv_mcp.webapp.build_app(gateway)` build the transports over a gateway.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from pluggy import HookImpl
-from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from datagouv_mcp import text
+from datagouv_mcp.context import PluginContext
 from datagouv_mcp.errors import StartupError, ToolError
+from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.plugins import LoadedPlugins, load_plugins
-from datagouv_mcp.settings import CoreSettings, env_prefix_for
+from datagouv_mcp.settings import CoreSettings, env_prefix_for, load_settings
 from datagouv_mcp.specs import Event, HealthCheck, PromptSpec, ResourceSpec, ToolSpec
 from datagouv_mcp.upstream import Upstreams
 from datagouv_mcp.upstream.settings import UpstreamSettings
 from datagouv_mcp.version import __version__
 
-if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
-    from starlette.applications import Starlette
-
 log = structlog.get_logger("datagouv_mcp.gateway")
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+SpecT = TypeVar("SpecT")
 
 PREAMBLE = (
     "This server gives read-only access to data.gouv.fr, the French national open-data "
     "portal: datasets, their files (resources), catalogued APIs (dataservices), publishers "
     "(organizations) and usage metrics. " + text.CONVENTION
+)
+# Hooks run once at start-up: a plugin failing in one stops the server, naming it.
+REGISTRATION_HOOKS = frozenset(
+    {
+        "register_settings",
+        "register_tools",
+        "register_resources",
+        "register_prompts",
+        "server_instructions",
+        "register_health_checks",
+    }
 )
 
 
@@ -47,39 +60,46 @@ class Contribution:
 
 
 class Gateway:
-    """Everything the plugins registered, the settings, and the shared services they use.
+    """Everything the plugins registered, and the shared services they use.
 
-    Build it with `Gateway.build()`; registration hooks run once, here. Async services (plugin
-    lifespans, upstream clients) live inside `running()`.
+    Build it with `Gateway.build()`: the core's settings are read first, then the plugins are
+    loaded and their registration hooks run, once, each with the plugin's own
+    `PluginContext`. Async services (the upstream layer, plugin lifespans) live inside
+    `running()`.
     """
 
     def __init__(
         self,
         settings: CoreSettings,
         plugins: LoadedPlugins,
-        upstream_settings: UpstreamSettings | None = None,
+        upstream_settings: UpstreamSettings,
     ) -> None:
         self.settings = settings
         self.plugins = plugins
-        self.hook = plugins.manager.hook
         self.version = __version__
-        self.upstream = Upstreams(upstream_settings or UpstreamSettings(), self.version)
-        self._plugin_settings: dict[type[BaseSettings], BaseSettings] = {}
+        self.upstream = Upstreams(upstream_settings, self.version)
+        urls = self.upstream.urls
+        self.links = SiteLinks(site=urls.site, api=urls.api)
+        self._hook = plugins.manager.hook
         self._lock: asyncio.Lock | None = None
         self._users = 0
         self._stack: AsyncExitStack | None = None
-        self.client_log_level: str | None = None
+        self.contexts: dict[str, PluginContext] = {}
 
-        self._load_plugin_settings()
+        own = dict(self._per_plugin("register_settings", self._plugin_settings))
+        self.contexts = {
+            info.name: PluginContext(
+                info.name, self.version, self.upstream, self.links, own.get(info.name)
+            )
+            for info in plugins.installed.values()
+            if info.enabled
+        }
         self.tools: dict[str, Contribution] = self._collect_tools()
-        self.resources: list[Contribution] = self._collect("register_resources", ResourceSpec)
-        self.prompts: list[Contribution] = self._collect("register_prompts", PromptSpec)
-        self.health_checks: list[Contribution] = self._collect(
-            "register_health_checks", HealthCheck
-        )
-        self.instructions = "\n\n".join(
-            [PREAMBLE, *(text.strip() for _, text in self._per_plugin("server_instructions"))]
-        )
+        self.resources = self._collect("register_resources", ResourceSpec)
+        self.prompts = self._collect("register_prompts", PromptSpec)
+        self.health_checks = self._collect("register_health_checks", HealthCheck)
+        paragraphs = [str(text).strip() for _, text in self._per_plugin("server_instructions")]
+        self.instructions = "\n\n".join([PREAMBLE, *paragraphs])
         for info in plugins.enabled:
             self.emit(Event("plugin.loaded", plugin=info.name, fields={"version": info.version}))
 
@@ -91,21 +111,26 @@ class Gateway:
         upstream: UpstreamSettings | None = None,
         extra: Sequence[tuple[str, object]] = (),
     ) -> Gateway:
-        """Load the plugins the toggles allow and assemble their contributions."""
-        settings = settings or CoreSettings()
+        """Read the core's settings (unless given), then load the plugins the toggles allow
+        and assemble their contributions. Bad settings raise StartupError, naming them."""
+        # Every setting that sets policy is read before any plugin is imported.
+        settings = settings or load_settings(CoreSettings)
+        upstream = upstream or load_settings(UpstreamSettings)
         return cls(settings, load_plugins(settings, extra=extra), upstream)
 
-    # -- what plugins contributed -------------------------------------------------------
+    # -- calling the plugins: the one place hooks are called, and traced -----------------
 
-    def _call_impl(self, hook_name: str, impl: HookImpl, kwargs: dict[str, Any]) -> Any:
-        """Call one implementation with the arguments it asks for; traced when the operator
-        asked for it (DATAGOUV_MCP_TRACE_PLUGINS)."""
+    def _call(self, hook_name: str, impl: HookImpl, **kwargs: Any) -> Any:
+        """Call one implementation with the arguments it asks for (its plugin's context
+        among them); one `plugin.hook` log line when DATAGOUV_MCP_TRACE_PLUGINS is on."""
+        available = {"context": self.contexts.get(impl.plugin_name), **kwargs}
+        arguments = {name: available[name] for name in impl.argnames}
         if not self.settings.trace_plugins:
-            return impl.function(**{name: kwargs[name] for name in impl.argnames})
+            return impl.function(**arguments)
         started = time.perf_counter()
         outcome = "raised"
         try:
-            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
+            value = impl.function(**arguments)
             outcome = "ok"
             return value
         finally:
@@ -117,20 +142,38 @@ class Gateway:
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
             )
 
-    def _per_plugin(self, hook_name: str, **extra: Any) -> list[tuple[str, Any]]:
-        # Call each implementation on its own, so every result keeps its plugin's name.
-        kwargs = {"gateway": self, **extra}
+    def _impls(self, hook_name: str) -> list[HookImpl]:
+        """The implementations of a hook, in load order (pluggy calls them in reverse)."""
+        impls: list[HookImpl] = getattr(self._hook, hook_name).get_hookimpls()
+        return impls
+
+    def _per_plugin(self, hook_name: str, check: Any = None) -> list[tuple[str, Any]]:
+        """Each plugin's answer to a registration hook, with its name; a plugin that fails
+        stops start-up, naming itself and the switch to turn it off."""
         results = []
-        for impl in getattr(self.hook, hook_name).get_hookimpls():
-            value = self._call_impl(hook_name, impl, kwargs)
+        for impl in self._impls(hook_name):
+            plugin = impl.plugin_name
+            try:
+                value = self._call(hook_name, impl)
+                if value is not None and check is not None:
+                    value = check(plugin, value)
+            except StartupError:
+                raise
+            except Exception as exc:
+                detail = text.clip(" ".join(f"{type(exc).__name__}: {exc}".split()), 300)
+                raise StartupError(
+                    f"Plugin '{plugin}' failed in {hook_name}: {detail}. "
+                    f"Fix or update it, or switch it off with "
+                    f"DATAGOUV_MCP_DISABLED_PLUGINS={plugin}."
+                ) from exc
             if value is not None:
-                results.append((impl.plugin_name, value))
+                results.append((plugin, value))
         return results
 
-    def _collect(self, hook_name: str, kind: type) -> list[Contribution]:
+    def _collect(self, hook_name: str, kind: type[SpecT]) -> list[Contribution]:
         contributions = []
         for plugin, specs in self._per_plugin(hook_name):
-            for spec in specs:
+            for spec in specs if isinstance(specs, Iterable) else [specs]:
                 if not isinstance(spec, kind):
                     raise StartupError(
                         f"Plugin '{plugin}' returned {type(spec).__name__} from {hook_name}; "
@@ -163,45 +206,45 @@ class Gateway:
             )
         return {name: c for name, c in tools.items() if name not in excluded}
 
-    def _load_plugin_settings(self) -> None:
-        for plugin, settings_class in self._per_plugin("register_settings"):
-            prefix = env_prefix_for(plugin)
-            try:
-                instance = settings_class(_env_prefix=prefix)
-            except ValidationError as exc:
-                problems = "; ".join(
-                    f"{prefix}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-                    for err in exc.errors()
-                )
-                raise StartupError(f"Invalid settings for plugin '{plugin}': {problems}.") from exc
-            self._plugin_settings[settings_class] = instance
+    def _plugin_settings(self, plugin: str, settings_class: Any) -> BaseSettings:
+        if not (isinstance(settings_class, type) and issubclass(settings_class, BaseSettings)):
+            raise StartupError(
+                f"Plugin '{plugin}' returned {settings_class!r} from register_settings; "
+                f"expected a pydantic-settings class. Switch it off with "
+                f"DATAGOUV_MCP_DISABLED_PLUGINS={plugin}."
+            )
+        try:
+            return load_settings(settings_class, prefix=env_prefix_for(plugin))
+        except StartupError as exc:
+            raise StartupError(f"Plugin '{plugin}': {exc}") from None
 
     def settings_for(self, settings_class: type[SettingsT]) -> SettingsT:
-        """The instance of a plugin's settings class, read at start-up."""
-        instance = self._plugin_settings.get(settings_class)
-        if instance is None:
-            instance = settings_class()
-            self._plugin_settings[settings_class] = instance
-        assert isinstance(instance, settings_class)
-        return instance
+        """The instance of a plugin's settings class, read at start-up (for tests and tools)."""
+        for context in self.contexts.values():
+            if isinstance(context.own_settings, settings_class):
+                return context.own_settings
+        raise LookupError(f"no enabled plugin registered {settings_class.__name__}")
 
     # -- events and errors -------------------------------------------------------------
 
     def emit(self, event: Event) -> None:
         """Send an event to every track_event implementation; a failing sink harms no one."""
-        kwargs: dict[str, Any] = {"gateway": self, "event": event}
-        for impl in self.hook.track_event.get_hookimpls():
+        for impl in self._impls("track_event"):
             try:
-                self._call_impl("track_event", impl, kwargs)
+                self._call("track_event", impl, event=event)
             except Exception:
                 log.exception("telemetry.sink_failed", plugin=impl.plugin_name)
 
     def translate_error(self, tool_name: str, error: Exception) -> ToolError | None:
-        """Ask the plugins to explain an exception to the model (handle_tool_error)."""
-        answer = self.hook.handle_tool_error(gateway=self, tool_name=tool_name, error=error)
-        if answer is None or isinstance(answer, ToolError):
-            return answer
-        return ToolError(str(answer), code="error")
+        """Ask the plugins to explain an exception to the model (handle_tool_error): the
+        first answer wins, in pluggy's order (the last loaded plugin first)."""
+        for impl in reversed(self._impls("handle_tool_error")):
+            answer = self._call("handle_tool_error", impl, tool_name=tool_name, error=error)
+            if isinstance(answer, ToolError):
+                return answer
+            if answer is not None:
+                return ToolError(str(answer), code="error")
+        return None
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -215,8 +258,10 @@ class Gateway:
                 stack = AsyncExitStack()
                 try:
                     await stack.enter_async_context(self.upstream.running())
-                    for _, context in self._per_plugin("lifespan"):
-                        await stack.enter_async_context(context)
+                    for impl in self._impls("lifespan"):
+                        context = self._call("lifespan", impl)
+                        if context is not None:
+                            await stack.enter_async_context(context)
                 except BaseException:
                     await stack.aclose()
                     raise
@@ -230,17 +275,3 @@ class Gateway:
                 if self._users == 0 and self._stack is not None:
                     stack, self._stack = self._stack, None
                     await stack.aclose()
-
-    # -- what the transports serve -----------------------------------------------------
-
-    def mcp_server(self) -> MCPServer[Any]:
-        """A new MCP server over this gateway's tools, resources and prompts."""
-        from datagouv_mcp.mcpserver import build_server
-
-        return build_server(self)
-
-    def http_app(self) -> Starlette:
-        """A new ASGI app: /mcp, /health, /health/ready."""
-        from datagouv_mcp.webapp import build_app
-
-        return build_app(self)

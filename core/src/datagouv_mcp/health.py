@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from datagouv_mcp.errors import ToolError
+from datagouv_mcp.text import clip
+
 if TYPE_CHECKING:
     from datagouv_mcp.gateway import Contribution, Gateway
 
@@ -65,9 +68,11 @@ class Readiness:
             detail = await asyncio.wait_for(check.probe(), timeout=budget)
         except TimeoutError:
             detail = f"no answer within {budget:g} s"
+        except ToolError as exc:  # an upstream error: its message says it for the operator
+            detail = exc.message
         except Exception as exc:
             detail = f"{type(exc).__name__}: {exc}"
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         if detail is not None:
-            detail = detail[:_MAX_DETAIL]
+            detail = clip(detail, _MAX_DETAIL)
         return CheckResult(check.name, contribution.plugin, detail is None, elapsed, detail)

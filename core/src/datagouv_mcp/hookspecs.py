@@ -1,7 +1,8 @@
 """The hooks a datagouv-mcp plugin may implement.
 
 Registration hooks are synchronous and return plain specs; async work happens in tool
-handlers, health probes and lifespans. The long form of each hook is in docs/hooks.md.
+handlers, health probes and lifespans. Hooks receive the plugin's own `PluginContext`, never
+the gateway. The long form of each hook is in docs/hooks.md.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
     from pydantic_settings import BaseSettings
 
+    from datagouv_mcp.context import PluginContext
     from datagouv_mcp.errors import ToolError
-    from datagouv_mcp.gateway import Gateway
     from datagouv_mcp.specs import Event, HealthCheck, PromptSpec, ResourceSpec, ToolSpec
 
 PROJECT = "datagouv_mcp"
@@ -31,42 +32,42 @@ def register_settings() -> type[BaseSettings] | None:
 
 
 @hookspec
-def register_tools(gateway: Gateway) -> list[ToolSpec] | None:
+def register_tools(context: PluginContext) -> list[ToolSpec] | None:
     """Return the tool specs this plugin adds to the server."""
 
 
 @hookspec
-def register_resources(gateway: Gateway) -> list[ResourceSpec] | None:
+def register_resources(context: PluginContext) -> list[ResourceSpec] | None:
     """Return the MCP resources and resource templates this plugin serves."""
 
 
 @hookspec
-def register_prompts(gateway: Gateway) -> list[PromptSpec] | None:
+def register_prompts(context: PluginContext) -> list[PromptSpec] | None:
     """Return the MCP prompts this plugin offers."""
 
 
 @hookspec
-def server_instructions(gateway: Gateway) -> str | None:
+def server_instructions(context: PluginContext) -> str | None:
     """Return a paragraph for the server's instructions on chaining this plugin's tools."""
 
 
 @hookspec
-def register_health_checks(gateway: Gateway) -> list[HealthCheck] | None:
+def register_health_checks(context: PluginContext) -> list[HealthCheck] | None:
     """Return the readiness probes that GET /health/ready runs for this plugin."""
 
 
 @hookspec
-def lifespan(gateway: Gateway) -> AbstractAsyncContextManager[Any] | None:
+def lifespan(context: PluginContext) -> AbstractAsyncContextManager[Any] | None:
     """Return an async context manager entered for the server's lifetime."""
 
 
 @hookspec(firstresult=True)
 def handle_tool_error(
-    gateway: Gateway, tool_name: str, error: BaseException
+    context: PluginContext, tool_name: str, error: BaseException
 ) -> str | ToolError | None:
     """Return model-readable text (or a ToolError) for an exception a tool raised, or None."""
 
 
 @hookspec
-def track_event(gateway: Gateway, event: Event) -> None:
+def track_event(context: PluginContext, event: Event) -> None:
     """Receive a telemetry event: a tool call ended, a plugin was loaded."""

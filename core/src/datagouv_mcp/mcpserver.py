@@ -1,4 +1,6 @@
-"""Building the MCP server from the gateway's contributions."""
+"""The MCP server over a gateway: `build_server(gateway)`. Tool calls go through the core's one
+call path (`datagouv_mcp.calls`); resources, prompts, completions and logging/setLevel are
+served from the gateway's contributions."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import structlog
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts import Prompt
-from mcp.server.mcpserver.tools import Tool
 from mcp_types import (
     Completion,
     CompletionArgument,
@@ -22,9 +23,9 @@ from mcp_types import (
     SetLevelRequestParams,
 )
 
+from datagouv_mcp.calls import ToolCalls
 from datagouv_mcp.errors import NotFoundError, ToolError
-from datagouv_mcp.specs import Completer, Event, PromptSpec, ResourceSpec
-from datagouv_mcp.tooling import check_arguments, error_result, sdk_tool
+from datagouv_mcp.specs import Completer, PromptSpec, ResourceSpec
 
 if TYPE_CHECKING:
     from mcp.server.context import ServerRequestContext
@@ -38,39 +39,19 @@ MAX_COMPLETIONS = 100  # the protocol's cap on completion values
 
 
 class GatewayServer(MCPServer[Any]):
-    """MCPServer whose tool calls answer unknown tools and bad arguments in plain words."""
+    """MCPServer whose tool calls all go through the core's call path."""
 
-    def __init__(self, gateway: Gateway, tools: list[Tool], **kwargs: Any) -> None:
-        super().__init__(tools=tools, **kwargs)
+    def __init__(self, gateway: Gateway, calls: ToolCalls, **kwargs: Any) -> None:
+        super().__init__(tools=list(calls.tools.values()), **kwargs)
         self.gateway = gateway
-        self._gateway_tools = {tool.name: tool for tool in tools}
+        self.calls = calls
+        # The level a client asked for with logging/setLevel.
+        self.client_log_level: str | None = None
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
-        tool = self._gateway_tools.get(name)
-        if tool is None:
-            return error_result(
-                ToolError(
-                    f"Unknown tool '{name}'.",
-                    hint=f"Available tools: {', '.join(sorted(self._gateway_tools)) or 'none'}.",
-                    code="unknown_tool",
-                )
-            )
-        problem = check_arguments(tool, arguments)
-        if problem is not None:
-            self.gateway.emit(
-                Event(
-                    "tool.called",
-                    plugin=self.gateway.tools[name].plugin,
-                    tool=name,
-                    outcome="error",
-                    error_code=problem.code,
-                    duration_ms=0.0,
-                )
-            )
-            return error_result(problem)
-        return await super().call_tool(name, arguments, context)
+        return await self.calls.call(name, arguments)
 
 
 def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]]:
@@ -131,13 +112,13 @@ def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion 
     return complete
 
 
-def _install_set_level(server: MCPServer[Any], gateway: Gateway) -> None:
+def _install_set_level(server: GatewayServer) -> None:
     """logging/setLevel: the SDK 2.3 has no public hook for it, hence the one private call."""
 
     async def set_level(
         ctx: ServerRequestContext[Any], params: SetLevelRequestParams
     ) -> EmptyResult:
-        gateway.client_log_level = params.level
+        server.client_log_level = params.level
         log.info("client.set_log_level", level=params.level)
         return EmptyResult()
 
@@ -147,6 +128,8 @@ def _install_set_level(server: MCPServer[Any], gateway: Gateway) -> None:
 
 
 def build_server(gateway: Gateway) -> GatewayServer:
+    """A new MCP server over the gateway's tools, resources and prompts."""
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Gateway]:
         async with gateway.running():
@@ -154,14 +137,15 @@ def build_server(gateway: Gateway) -> GatewayServer:
 
     server = GatewayServer(
         gateway,
-        tools=[sdk_tool(gateway, contribution) for contribution in gateway.tools.values()],
+        ToolCalls(gateway),
         name="datagouv-mcp",
         title="data.gouv.fr",
         version=gateway.version,
         instructions=gateway.instructions,
         website_url="https://www.data.gouv.fr",
         lifespan=lifespan,
-        log_level=gateway.settings.log_level,
+        # The SDK calls logging.basicConfig with it; the CLI configures logging itself.
+        log_level="WARNING",
     )
     for contribution in gateway.resources:
         spec: ResourceSpec = contribution.spec
@@ -183,5 +167,5 @@ def build_server(gateway: Gateway) -> GatewayServer:
             )
         )
     server.completion()(_completion_handler(gateway))  # type: ignore[no-untyped-call]
-    _install_set_level(server, gateway)
+    _install_set_level(server)
     return server

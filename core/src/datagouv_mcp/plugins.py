@@ -7,25 +7,20 @@ from __future__ import annotations
 
 import functools
 import importlib
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
 
 import pluggy
-import structlog
-from pluggy import HookImpl, Result
 
-from datagouv_mcp import hookspecs
+from datagouv_mcp import core_plugin, hookspecs
 from datagouv_mcp.errors import StartupError
 from datagouv_mcp.settings import CoreSettings
+from datagouv_mcp.version import __version__
 
 ENTRY_POINT_GROUP = "datagouv_mcp"
 # The core's own parts are registered like plugins but cannot be switched off.
 ESSENTIAL = "core"
-
-log = structlog.get_logger("datagouv_mcp.plugins")
 
 
 @dataclass(frozen=True)
@@ -92,7 +87,7 @@ def _check_toggle_names(settings: CoreSettings, known: Sequence[PluginInfo]) -> 
     names = {info.name for info in known} | {ESSENTIAL}
     summary = installed_summary(known)
     for switch, values in (
-        ("DATAGOUV_MCP_PLUGINS", settings.plugins or []),
+        ("DATAGOUV_MCP_PLUGINS", settings.plugins or ()),
         ("DATAGOUV_MCP_DISABLED_PLUGINS", settings.disabled_plugins),
     ):
         for value in values:
@@ -118,37 +113,14 @@ def _is_enabled(name: str, settings: CoreSettings) -> bool:
     return settings.plugins is None or name in settings.plugins
 
 
-def _monitor(manager: pluggy.PluginManager) -> None:
-    """DATAGOUV_MCP_TRACE_PLUGINS: one log line per hook call, naming the plugins it reached."""
-    started: dict[int, float] = {}
-
-    def before(hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
-        started[id(kwargs)] = time.perf_counter()
-
-    def after(
-        outcome: Result[Any], hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]
-    ) -> None:
-        began = started.pop(id(kwargs), time.perf_counter())
-        log.info(
-            "plugin.hook",
-            hook=hook_name,
-            plugins=[impl.plugin_name for impl in impls],
-            outcome="raised" if outcome.exception is not None else "ok",
-            duration_ms=round((time.perf_counter() - began) * 1000, 3),
-        )
-
-    manager.add_hookcall_monitoring(before, after)
-
-
 def load_plugins(
     settings: CoreSettings, *, extra: Sequence[tuple[str, object]] = ()
 ) -> LoadedPlugins:
     """Build a plugin manager: the core, then every installed plugin the toggles allow.
 
-    `extra` registers in-process plugin objects (tests, embedding) as if installed.
+    `extra` registers in-process plugin objects (tests, embedding) as if installed. Hook calls
+    are traced by the gateway, which calls every implementation (DATAGOUV_MCP_TRACE_PLUGINS).
     """
-    from datagouv_mcp import core_plugin
-
     candidates = _discover(settings)
     extra_infos = [PluginInfo(name, None, None) for name, _ in extra]
     known = [c.info for c in candidates] + extra_infos
@@ -156,11 +128,9 @@ def load_plugins(
 
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    if settings.trace_plugins:
-        _monitor(manager)
     loaded = LoadedPlugins(manager)
     loaded.installed[ESSENTIAL] = PluginInfo(
-        ESSENTIAL, "datagouv-mcp-core", core_plugin.__version__, essential=True
+        ESSENTIAL, "datagouv-mcp-core", __version__, essential=True
     )
     manager.register(core_plugin, name=ESSENTIAL)
 

@@ -1,60 +1,77 @@
-"""The core's settings, read from DATAGOUV_MCP_* environment variables and a `.env` file."""
+"""The server's settings, read from DATAGOUV_MCP_* environment variables and a `.env` file,
+and `load_settings`, which reads any settings class (core, upstream, telemetry, a plugin's)
+and turns a bad value into a `StartupError` naming the variable and what it accepts.
+
+Core settings are frozen, their lists tuples: nothing that holds them can change the policy
+they set (allowed hosts and origins, body limits, toggles).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import types
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import AliasChoices, Field, field_validator
+import annotated_types
+from pydantic import AliasChoices, Field, JsonValue, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from datagouv_mcp.errors import StartupError
+from datagouv_mcp.text import shown
 
 ENV_PREFIX = "DATAGOUV_MCP_"
 
-CommaList = Annotated[list[str], NoDecode]
+CommaList = Annotated[tuple[str, ...], NoDecode]
+"""A list setting, written `a,b,c` in the environment."""
 
-LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
-def _with_any_port(names: list[str]) -> list[str]:
-    return [form for name in names for form in (name, f"{name}:*")]
+def _with_any_port(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(form for name in names for form in (name, f"{name}:*"))
 
 
 def split_commas(value: object) -> object:
     """Operators write lists as `a,b,c`; blanks and surrounding spaces are ignored."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        return tuple(part.strip() for part in value.split(",") if part.strip())
     return value
+
+
+def frozen_config() -> SettingsConfigDict:
+    """The configuration every core settings class shares: DATAGOUV_MCP_*, `.env`, frozen."""
+    return SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+
+SECRET: dict[str, JsonValue] = {"secret": True}
+"""`json_schema_extra` of a setting that may hold a password: never echoed in an error."""
 
 
 class CoreSettings(BaseSettings):
     """Settings of the server itself. Every field is `DATAGOUV_MCP_<FIELD>` in the environment."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = frozen_config()
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     allowed_hosts: CommaList = Field(default_factory=lambda: _with_any_port(LOCAL_HOSTS))
     allowed_origins: CommaList = Field(
         default_factory=lambda: _with_any_port(
-            [f"{scheme}://{name}" for scheme in ("http", "https") for name in LOCAL_HOSTS]
+            tuple(f"{scheme}://{name}" for scheme in ("http", "https") for name in LOCAL_HOSTS)
         )
     )
     max_request_body_bytes: int = Field(1_048_576, gt=0)
 
     plugins: CommaList | None = None
-    disabled_plugins: CommaList = Field(default_factory=list)
-    exclude_tools: CommaList = Field(default_factory=list)
+    disabled_plugins: CommaList = ()
+    exclude_tools: CommaList = ()
     trace_plugins: bool = False
-    plugin_modules: CommaList = Field(default_factory=list)
-
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["auto", "json", "console"] = "auto"
-    sentry_dsn: str | None = Field(
-        None, validation_alias=AliasChoices("SENTRY_DSN", "DATAGOUV_MCP_SENTRY_DSN")
-    )
-    sentry_environment: str = "production"
-    sentry_traces_sample_rate: float = Field(0.0, ge=0.0, le=1.0)
+    plugin_modules: CommaList = ()
 
     readiness_timeout_seconds: float = Field(3.0, gt=0)
     readiness_cache_seconds: float = Field(5.0, ge=0)
@@ -74,16 +91,143 @@ class CoreSettings(BaseSettings):
 
     @field_validator("plugins", mode="after")
     @classmethod
-    def _empty_allowlist_means_all(cls, value: list[str] | None) -> list[str] | None:
+    def _empty_allowlist_means_all(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         # `DATAGOUV_MCP_PLUGINS=` (set but empty) reads as "no allowlist", like unset.
         return value or None
+
+
+class TelemetrySettings(BaseSettings):
+    """Logs and error reporting. Every field is `DATAGOUV_MCP_<FIELD>`; Sentry's DSN may also
+    be given as `SENTRY_DSN`, the name the Sentry SDK itself reads."""
+
+    model_config = frozen_config()
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    sentry_dsn: str | None = Field(
+        None,
+        validation_alias=AliasChoices("SENTRY_DSN", "DATAGOUV_MCP_SENTRY_DSN"),
+        json_schema_extra=SECRET,
+    )
+    sentry_environment: str = "production"
+    sentry_traces_sample_rate: float = Field(0.0, ge=0.0, le=1.0)
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("sentry_dsn", mode="after")
+    @classmethod
+    def _a_dsn(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from sentry_sdk.utils import BadDsn, Dsn
+
+        try:
+            Dsn(value)
+        except BadDsn:
+            raise ValueError(
+                "expected a Sentry DSN such as https://<public key>@<host>/<project id>, "
+                "or nothing to leave Sentry off"
+            ) from None
+        return value
+
 
 def env_prefix_for(plugin_name: str) -> str:
     """`DATAGOUV_MCP_<NAME>_` for a plugin name such as `my-plugin` -> `DATAGOUV_MCP_MY_PLUGIN_`."""
     return f"{ENV_PREFIX}{plugin_name.upper().replace('-', '_').replace('.', '_')}_"
+
+
+# -- reading settings, explaining bad values ---------------------------------------------------
+
+
+def _bounds(metadata: list[Any]) -> str:
+    low = high = ""
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge):
+            low = f"at least {item.ge}"
+        elif isinstance(item, annotated_types.Gt):
+            low = f"greater than {item.gt}"
+        elif isinstance(item, annotated_types.Le):
+            high = f"at most {item.le}"
+        elif isinstance(item, annotated_types.Lt):
+            high = f"less than {item.lt}"
+    if low.startswith("at least") and high.startswith("at most"):
+        return f" from {low.removeprefix('at least ')} to {high.removeprefix('at most ')}"
+    parts = [part for part in (low, high) if part]
+    return f" {' and '.join(parts)}" if parts else ""
+
+
+def accepted_values(field: FieldInfo) -> str:
+    """What a setting accepts, in words, from its type and bounds."""
+    annotation: Any = field.annotation
+    optional = False
+    if get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation):
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+        optional = True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        text = "one of: " + ", ".join(str(value) for value in get_args(annotation))
+    elif annotation is bool:
+        text = "true or false (also 1/0, yes/no, on/off)"
+    elif annotation is int:
+        text = "an integer" + _bounds(field.metadata)
+    elif annotation is float:
+        text = "a number" + _bounds(field.metadata)
+    elif origin in (tuple, list):
+        text = "a comma-separated list"
+    else:
+        text = "a text"
+    return text + (", or nothing to leave it unset" if optional else "")
+
+
+def _variable(settings_class: type[BaseSettings], name: str, prefix: str) -> tuple[str, FieldInfo]:
+    """The environment variable(s) a field is read from, and the field."""
+    fields = settings_class.model_fields
+    for field_name, field in fields.items():
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else []
+        if field_name == name or name in choices:
+            names = [str(choice) for choice in choices] or [f"{prefix}{field_name.upper()}"]
+            return " (or ".join(names) + (")" if len(names) > 1 else ""), field
+    return f"{prefix}{name.upper()}", FieldInfo()
+
+
+def explain(
+    error: ValidationError, settings_class: type[BaseSettings], prefix: str = ENV_PREFIX
+) -> str:
+    """One sentence per bad value: the variable, what it holds, what it accepts."""
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        variable, field = _variable(settings_class, name, prefix)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        value = "" if extra.get("secret") else f"={shown(item.get('input'), 60)}"
+        if item["type"] == "value_error":
+            expected = str(item["msg"]).removeprefix("Value error, ")
+        else:
+            expected = f"expected {accepted_values(field)}"
+        problems.append(f"{variable}{value}: {expected}.")
+    return " ".join(problems)
+
+
+def load_settings(
+    settings_class: type[SettingsT], prefix: str | None = None, **values: Any
+) -> SettingsT:
+    """An instance of `settings_class` from the environment and `.env` (`values` win), or a
+    StartupError naming each bad variable and what it accepts.
+
+    `prefix` is for a plugin's class (`DATAGOUV_MCP_<NAME>_`); core classes carry theirs."""
+    given = {key: value for key, value in values.items() if value is not None}
+    try:
+        if prefix is None:
+            return settings_class(**given)
+        options: Mapping[str, Any] = {"_env_prefix": prefix, "_env_file": ".env"}
+        return settings_class(**options, **given)
+    except ValidationError as exc:
+        shown_prefix = prefix or str(settings_class.model_config.get("env_prefix") or "")
+        raise StartupError(
+            f"Invalid setting: {explain(exc, settings_class, shown_prefix)} "
+            "Fix it in the environment (or .env) and start again."
+        ) from None

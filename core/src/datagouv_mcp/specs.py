@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # Every data.gouv.fr tool reads a public catalogue that changes under it.
 READ_ONLY = ToolAnnotations(
@@ -31,10 +33,13 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool. The handler's parameters (with `Annotated[..., Field(...)]`) are its input schema.
+    """One tool. The handler's parameters (with `Annotated[..., Field(...)]`) are its input
+    schema, and their annotations its argument checks: the core validates a call once against
+    them before the handler runs.
 
     The handler is an async function returning `ToolResult` whose `data` is an instance of
-    `output_model`; it raises `datagouv_mcp.errors.ToolError` for failures meant for the model.
+    `output_model`; it raises `datagouv_mcp.errors.ToolError` for failures meant for the model
+    (and lets a parser's `ParseError` through).
     """
 
     name: str
@@ -83,7 +88,10 @@ class HealthCheck:
 
 @dataclass(frozen=True)
 class Event:
-    """A telemetry event. `name` is one of "tool.called", "plugin.loaded"."""
+    """A telemetry event. `name` is one of "tool.called", "plugin.loaded".
+
+    `error` is the exception of a crash (outcome "crash"), for error reporting; never show its
+    text to the model."""
 
     name: str
     plugin: str | None = None
@@ -94,3 +102,4 @@ class Event:
     error_code: str | None = None
     arguments: Mapping[str, Any] | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    error: BaseException | None = field(default=None, repr=False)

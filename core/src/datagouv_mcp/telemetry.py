@@ -1,4 +1,5 @@
-"""Logging (structlog), Sentry, and the core's own telemetry sink."""
+"""Logging (structlog), Sentry, and the core's own telemetry sinks (registered by
+core_plugin as `track_event` implementations, like any plugin's sink)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from datagouv_mcp.settings import CoreSettings
+from datagouv_mcp.settings import TelemetrySettings
 from datagouv_mcp.specs import Event
 
 log = structlog.get_logger("datagouv_mcp")
@@ -16,7 +17,7 @@ log = structlog.get_logger("datagouv_mcp")
 _sentry_enabled = False
 
 
-def configure_logging(settings: CoreSettings) -> None:
+def configure_logging(settings: TelemetrySettings) -> None:
     """Every log line, ours and the libraries', goes to stderr: JSON lines unless on a terminal.
 
     stderr, never stdout: the stdio transport owns stdout.
@@ -60,7 +61,7 @@ def configure_logging(settings: CoreSettings) -> None:
     )
 
 
-def init_sentry(settings: CoreSettings, release: str) -> bool:
+def init_sentry(settings: TelemetrySettings, release: str) -> bool:
     """Start Sentry only when a DSN is configured; tool arguments are never sent."""
     global _sentry_enabled
     if not settings.sentry_dsn:
@@ -90,16 +91,16 @@ def init_sentry(settings: CoreSettings, release: str) -> bool:
     return True
 
 
-def report_incident(error: BaseException, incident_id: str, tool: str) -> None:
-    """Send an unexpected tool exception to Sentry, tagged with its incident id."""
-    if not _sentry_enabled:
+def report_incident(event: Event) -> None:
+    """The Sentry sink: a tool's crash goes to Sentry, tagged with its incident id and tool."""
+    if not _sentry_enabled or event.outcome != "crash" or event.error is None:
         return
     import sentry_sdk
 
     with sentry_sdk.new_scope() as scope:
-        scope.set_tag("incident_id", incident_id)
-        scope.set_tag("tool", tool)
-        sentry_sdk.capture_exception(error)
+        scope.set_tag("incident_id", event.incident_id)
+        scope.set_tag("tool", event.tool)
+        sentry_sdk.capture_exception(event.error)
 
 
 def log_event(event: Event) -> None:

@@ -4,6 +4,9 @@ Titles, descriptions and tags are written by third parties. A description saying
 instructions" must read as what it is: content of the catalogue. Long free text goes inside
 <catalogue_text> tags (which the text itself cannot close), and one-line fields are flattened
 so they cannot fake extra lines of the tool's own output.
+
+Every length bound goes through `clip` (a value cut to N characters, marked) or, for a whole
+answer, `bounded` (cut at a line, saying so).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 
 TAG = "catalogue_text"
+MARK = "…"
 _TAG_LIKE = re.compile(rf"<\s*/?\s*{TAG}", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -21,14 +25,25 @@ CONVENTION = (
 )
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else its start and `…`, `limit` in all."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(MARK), 0)].rstrip() + MARK
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value the caller gave, quoted for an error message and clipped: `'abc'`."""
+    return clip(repr(value), limit)
+
+
 def _neutralise(text: str) -> str:
     return _TAG_LIKE.sub(lambda m: m.group(0).replace("<", "‹"), _CONTROL.sub("", text))
 
 
 def inline(text: str | None, limit: int = 200) -> str:
     """One line of catalogue text: no line breaks or control characters, at most `limit`."""
-    flat = " ".join(_neutralise(text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return clip(" ".join(_neutralise(text or "").split()), limit)
 
 
 def truncate(text: str, limit: int) -> tuple[str, int]:
@@ -48,3 +63,12 @@ def block(text: str | None, field: str, limit: int | None = None) -> str:
         body, cut = truncate(body, limit)
     tail = f"\n[… {cut} more characters not shown]" if cut else ""
     return f'<{TAG} field="{field}">\n{body}{tail}\n</{TAG}>'
+
+
+def bounded(text: str, limit: int) -> str:
+    """A whole answer within `limit` characters: cut at a line break, saying it was cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    kept = text[: cut if cut > limit // 2 else limit]
+    return f"{kept}\n[Output cut at {len(kept)} of {len(text)} characters: ask for a smaller page.]"

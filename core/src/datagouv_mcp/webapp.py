@@ -17,6 +17,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from datagouv_mcp.health import Readiness, liveness
+from datagouv_mcp.mcpserver import build_server
 
 if TYPE_CHECKING:
     from datagouv_mcp.gateway import Gateway
@@ -105,8 +106,9 @@ class McpEndpoint:
 
 
 def build_app(gateway: Gateway) -> Starlette:
+    """A new ASGI app over the gateway: /mcp, /health, /health/ready."""
     settings = gateway.settings
-    server = gateway.mcp_server()
+    server = build_server(gateway)
     modes = []
     for json_response in (True, False):
         server.streamable_http_app(

@@ -106,7 +106,7 @@ async def test_retry_after_beyond_the_call_budget_fails_at_once(standin: Standin
     standin.add_fault(route=ROUTE, kind="retry_after", retry_after=30, times=1)
     async with layer(standin) as upstreams:
         started = time.monotonic()
-        with callcontext.tool_call(5.0), pytest.raises(UpstreamRateLimited) as caught:
+        with callcontext.tool_call("test", 5.0), pytest.raises(UpstreamRateLimited) as caught:
             await upstreams.api.get_json(DATASET, ttl=None)
     assert time.monotonic() - started < 5
     assert caught.value.text().endswith("Retry after 30 s.")
@@ -127,7 +127,7 @@ async def test_identical_concurrent_gets_go_upstream_once(standin: Standin) -> N
 @pytest.mark.anyio
 async def test_a_cached_answer_is_served_without_an_upstream_call(standin: Standin) -> None:
     async with layer(standin) as upstreams:
-        with callcontext.tool_call(10) as context:
+        with callcontext.tool_call("test", 10) as context:
             first = await upstreams.api.get_json(DATASET)
             second = await upstreams.api.get_json(DATASET)
     assert first.data == second.data
@@ -152,7 +152,7 @@ async def test_the_last_good_answer_is_served_stale_when_the_upstream_fails(
         fresh = await upstreams.api.get_json(DATASET)
         await asyncio.sleep(0.2)
         standin.add_fault(route=ROUTE, kind="status", status=503)
-        with callcontext.tool_call(10) as context:
+        with callcontext.tool_call("test", 10) as context:
             stale = await upstreams.api.get_json(DATASET)
     assert stale.stale is True
     assert stale.data == fresh.data

@@ -2,7 +2,7 @@
 
 import pytest
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.gateways import gateway_for
 from datagouv_mcp_standin.testing import Standin
 

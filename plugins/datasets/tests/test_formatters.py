@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from datagouv_mcp_datasets import testing
 from datagouv_mcp_datasets.formatters import (
-    bounded,
     format_dataset_info,
     format_organizations,
     format_resources,
@@ -245,11 +244,3 @@ def test_human_size_matches_the_official_units() -> None:
         "3.0 GB",
         "5120.0 GB",
     ]
-
-
-def test_bounded_cuts_on_a_line_and_says_so() -> None:
-    text = "\n".join(f"line {i}" for i in range(1000))
-    cut = bounded(text, 2000)
-    assert len(cut) < 2200
-    assert cut.endswith("characters: ask for a smaller page.]")
-    assert bounded("short", 2000) == "short"

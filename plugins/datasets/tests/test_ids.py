@@ -1,13 +1,26 @@
-"""Ids are checked before any upstream call; named after the attacks they stop."""
+"""Ids are checked before any upstream call, by the argument types the tools' signatures use;
+named after the attacks they stop."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from datagouv_mcp import InvalidArgumentError
-from datagouv_mcp_datasets.ids import dataset_id, organization_id
+from datagouv_mcp_datasets.arguments import DatasetId, OrganizationFilter
+
+_DATASET_ID = TypeAdapter(DatasetId)
+_ORGANIZATION = TypeAdapter(OrganizationFilter)
+
+
+def dataset_id(value: str) -> str:
+    return _DATASET_ID.validate_python(value)
+
+
+def organization_id(value: str) -> str | None:
+    return _ORGANIZATION.validate_python(value)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +75,10 @@ def test_the_error_says_why() -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         organization_id("not an id")
     assert caught.value.hint is not None and "search_organizations" in caught.value.hint
+
+
+def test_an_optional_id_left_blank_is_not_given() -> None:
+    assert organization_id("  ") is None
 
 
 @given(st.text(max_size=60))

@@ -10,11 +10,11 @@ from urllib.parse import quote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datagouv_mcp.links import SiteLinks
 from datagouv_mcp_datasets import testing
 from datagouv_mcp_datasets.models import FormatCount
 from datagouv_mcp_datasets.parsers import (
     DatasetsParseError,
-    Links,
     parse_dataset,
     parse_dataset_search,
     parse_organization,
@@ -35,7 +35,7 @@ from datagouv_mcp_datasets.testing import (
 # Examples are sized generously; their timing varies on shared machines.
 relaxed = settings(deadline=None)
 
-LINKS = Links(site="http://127.0.0.1:9/", api="http://127.0.0.1:9/api/")
+LINKS = SiteLinks(site="http://127.0.0.1:9/", api="http://127.0.0.1:9/api/")
 DATASETS = testing.dataset_bodies()
 SEARCHES = testing.dataset_search_bodies()
 RESOURCE_PAGES = testing.resources_page_bodies()

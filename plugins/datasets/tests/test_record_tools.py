@@ -12,8 +12,9 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import ResourceTemplateReference
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.health import Readiness
+from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.clients import call_checked as call
 from datagouv_mcp.testing.clients import text_of
 from datagouv_mcp_standin.testing import CorpusIds, Standin
@@ -193,7 +194,7 @@ async def test_a_lasting_outage_is_a_retryable_error(gateway: Gateway, upstream:
 
 @pytest.mark.anyio
 async def test_dataset_resource_template(gateway: Gateway, upstream: Standin) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         templates = (await client.list_resource_templates()).resource_templates
         read = await client.read_resource("datagouv://datasets/demandes-de-valeurs-foncieres")
         with pytest.raises(MCPError, match=f"Dataset with ID '{UNKNOWN}' not found"):
@@ -211,7 +212,7 @@ async def test_dataset_resource_template(gateway: Gateway, upstream: Standin) ->
 @pytest.mark.anyio
 async def test_completion_never_fails_loudly(gateway: Gateway, upstream: Standin) -> None:
     upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=503, times=100)
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         completion = await client.complete(
             ResourceTemplateReference(type="ref/resource", uri="datagouv://datasets/{dataset_id}"),
             {"name": "dataset_id", "value": "population"},
@@ -221,7 +222,7 @@ async def test_completion_never_fails_loudly(gateway: Gateway, upstream: Standin
 
 @pytest.mark.anyio
 async def test_server_instructions_describe_the_workflow(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         instructions = client.instructions or ""
     workflow = ["search_datasets", "list_dataset_resources", "query_resource_data"]
     positions = [instructions.index(tool) for tool in workflow]

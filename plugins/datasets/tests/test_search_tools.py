@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.clients import call_checked as call
 from datagouv_mcp.testing.clients import text_of
 from datagouv_mcp_standin.testing import Standin

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
+from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.gateways import gateway_for
 
 CLOSED = {
@@ -37,7 +38,7 @@ def gateway() -> Gateway:
 
 
 async def call(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> Any:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         return await client.call_tool(tool, arguments)
 
 
@@ -51,7 +52,7 @@ def _schemas_in(schema: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.anyio
 async def test_tools_keep_the_official_names_and_arguments(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert sorted(tools) == sorted(OFFICIAL_ARGUMENTS)
     for name, official in OFFICIAL_ARGUMENTS.items():
@@ -69,7 +70,7 @@ async def test_tools_keep_the_official_names_and_arguments(gateway: Gateway) -> 
 
 @pytest.mark.anyio
 async def test_search_organizations_drops_the_arguments_upstream_ignores(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     properties = tools["search_organizations"].input_schema["properties"]
     assert "name" not in properties and "business_number_id" not in properties
@@ -81,7 +82,7 @@ async def test_search_organizations_drops_the_arguments_upstream_ignores(gateway
 
 @pytest.mark.anyio
 async def test_enum_arguments_list_their_values_in_the_schema(gateway: Gateway) -> None:
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     properties = tools["search_datasets"].input_schema["properties"]
     assert properties["last_update_range"]["enum"] == [

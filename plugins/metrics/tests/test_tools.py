@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from datagouv_mcp import Gateway
+from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.clients import call_checked
 from datagouv_mcp.testing.gateways import gateway_for
 from datagouv_mcp_standin.testing import CorpusIds, Standin
@@ -196,10 +196,10 @@ async def test_demo_preset_can_refuse_metrics(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_demo_preset_answers_from_production_with_a_note() -> None:
-    from datagouv_mcp_metrics.tools import GetMetrics
+    from datagouv_mcp_metrics.tools import Metrics
 
     demo = {"upstream": "demo", "metrics_url": None}
-    on_demo = GetMetrics(gateway_for({}, plugins=["metrics"], upstream=demo))
-    on_prod = GetMetrics(gateway_for({}, plugins=["metrics"]))
+    on_demo = Metrics.of(gateway_for({}, plugins=["metrics"], upstream=demo).contexts["metrics"])
+    on_prod = Metrics.of(gateway_for({}, plugins=["metrics"]).contexts["metrics"])
     assert "come from production data.gouv.fr" in (on_demo.demo_note() or "")
     assert on_prod.demo_note() is None

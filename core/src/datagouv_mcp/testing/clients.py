@@ -8,6 +8,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from datagouv_mcp.gateway import Gateway
+from datagouv_mcp.mcpserver import build_server
 
 
 async def call_checked(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> CallToolResult:
@@ -15,7 +16,7 @@ async def call_checked(gateway: Gateway, tool: str, arguments: dict[str, Any]) -
     cache), its structured content checked against the tool's declared output schema."""
     import jsonschema  # type: ignore[import-untyped]  # no stubs; the MCP SDK depends on it
 
-    async with Client(gateway.mcp_server(), mode="legacy") as client:
+    async with Client(build_server(gateway), mode="legacy") as client:
         tools = {listed.name: listed for listed in (await client.list_tools()).tools}
         result = await client.call_tool(tool, arguments)
     if not result.is_error:

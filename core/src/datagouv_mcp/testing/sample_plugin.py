@@ -27,7 +27,7 @@ from datagouv_mcp import (
 )
 
 if TYPE_CHECKING:
-    from datagouv_mcp import Event, Gateway
+    from datagouv_mcp import Event, PluginContext
 
 ITEMS = {"alpha": "The first item.", "alpine": "A mountain item.", "beta": "The second item."}
 
@@ -54,8 +54,8 @@ class LifespanState:
     events: list[str] = []  # noqa: RUF012 - shared on purpose, read by tests
 
 
-def _echo_tool(gateway: Gateway) -> ToolSpec:
-    settings = gateway.settings_for(SampleSettings)
+def _echo_tool(context: PluginContext) -> ToolSpec:
+    settings = context.settings(SampleSettings)
 
     async def echo(
         text: Annotated[str, Field(description="What to repeat.", min_length=1)],
@@ -90,9 +90,9 @@ def register_settings() -> type[BaseSettings]:
 
 
 @hookimpl
-def register_tools(gateway: Gateway) -> list[ToolSpec]:
+def register_tools(context: PluginContext) -> list[ToolSpec]:
     return [
-        _echo_tool(gateway),
+        _echo_tool(context),
         ToolSpec("explode", "Explode", "Always crashes.", _explode, Nothing),
         ToolSpec("refuse", "Refuse", "Always refuses.", _refuse, Nothing),
         ToolSpec("translated", "Translated", "Raises LookupError.", _translated, Nothing),
@@ -145,8 +145,8 @@ def server_instructions() -> str:
 
 
 @hookimpl
-def register_health_checks(gateway: Gateway) -> list[HealthCheck]:
-    settings = gateway.settings_for(SampleSettings)
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    settings = context.settings(SampleSettings)
 
     async def probe() -> str | None:
         await asyncio.sleep(settings.probe_delay_seconds)

@@ -1,4 +1,4 @@
-"""The upstream HTTP layer shared by every plugin: `gateway.upstream`."""
+"""The upstream HTTP layer shared by every plugin: `context.upstream`."""
 
 from __future__ import annotations
 
@@ -71,18 +71,31 @@ class Upstreams:
     def __init__(
         self, settings: UpstreamSettings, version: str, resolver: Resolver | None = None
     ) -> None:
-        self.settings = settings
-        self.urls: BaseUrls = settings.base_urls()
+        self._settings = settings
+        self._urls = settings.base_urls()
         self.user_agent = f"datagouv-mcp/{version} (+https://github.com/datagouv-mcp)"
         self._resolver = resolver
         self._clients: dict[str, UpstreamClient] = {}
         self._fetcher: GuardedFetcher | None = None
         self._cache: ResponseCache | None = None
 
+    @property
+    def settings(self) -> UpstreamSettings:
+        """The upstream settings (frozen): read them, never change them."""
+        return self._settings
+
+    @property
+    def urls(self) -> BaseUrls:
+        """The base URL of each API, as configured."""
+        return self._urls
+
     def _client(self, name: str) -> UpstreamClient:
         client = self._clients.get(name)
         if client is None:
-            raise RuntimeError("the upstream layer is not running: use it inside gateway.running()")
+            raise RuntimeError(
+                "the upstream layer is not running: use it in tool handlers, probes and "
+                "lifespans, not in registration hooks"
+            )
         return client
 
     @property
@@ -106,7 +119,10 @@ class Upstreams:
     def fetch(self) -> GuardedFetcher:
         """The guarded fetch, for URLs read from the catalogue."""
         if self._fetcher is None:
-            raise RuntimeError("the upstream layer is not running: use it inside gateway.running()")
+            raise RuntimeError(
+                "the upstream layer is not running: use it in tool handlers, probes and "
+                "lifespans, not in registration hooks"
+            )
         return self._fetcher
 
     async def start(self) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from datagouv_mcp.settings import ENV_PREFIX, CommaList, split_commas
+from datagouv_mcp.settings import SECRET, CommaList, frozen_config, split_commas
 
 PRESETS: dict[str, dict[str, str]] = {
     "prod": {
@@ -45,9 +46,9 @@ def _slash(url: str) -> str:
 
 
 class UpstreamSettings(BaseSettings):
-    """Every field is `DATAGOUV_MCP_<FIELD>` in the environment."""
+    """Every field is `DATAGOUV_MCP_<FIELD>` in the environment. Frozen."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+    model_config = frozen_config()
 
     upstream: Literal["prod", "demo"] = "prod"
     api_url: str | None = None
@@ -55,7 +56,7 @@ class UpstreamSettings(BaseSettings):
     tabular_url: str | None = None
     metrics_url: str | None = None
     crawler_url: str | None = None
-    fetch_allowed_hosts: CommaList = Field(default_factory=list)
+    fetch_allowed_hosts: CommaList = ()
 
     request_timeout_seconds: float = Field(10.0, gt=0)
     connect_timeout_seconds: float = Field(5.0, gt=0)
@@ -63,9 +64,9 @@ class UpstreamSettings(BaseSettings):
     max_attempts: int = Field(4, ge=1, le=10)
     max_in_flight: int = Field(5, ge=1)
     requests_per_second: float = Field(8.0, gt=0)
-    rate_limit_url: str = "async+memory://"
+    rate_limit_url: str = Field("async+memory://", json_schema_extra=SECRET)
 
-    cache_url: str = "mem://?size=2000"
+    cache_url: str = Field("mem://?size=2000", json_schema_extra=SECRET)
     cache_max_entry_bytes: int = Field(2_000_000, ge=0)
     cache_ttl_search_seconds: float = Field(60.0, ge=0)
     cache_ttl_metadata_seconds: float = Field(600.0, ge=0)
@@ -81,6 +82,53 @@ class UpstreamSettings(BaseSettings):
     @classmethod
     def _split(cls, value: object) -> object:
         return split_commas(value)
+
+    @field_validator("api_url", "site_url", "tabular_url", "metrics_url", "crawler_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "expected an http(s) URL such as https://www.data.gouv.fr/api/, "
+                "or nothing to use the preset"
+            )
+        return value
+
+    @field_validator("cache_url")
+    @classmethod
+    def _a_cache_url(cls, value: str) -> str:
+        from cashews.exceptions import BackendNotAvailableError
+        from cashews.wrapper.backend_settings import settings_url_parse
+
+        try:
+            settings_url_parse(value)
+        except (BackendNotAvailableError, ValueError) as exc:
+            raise ValueError(
+                f"expected a cache URL: mem://?size=N (in process) or redis://host:6379/0 "
+                f"(needs the redis package); this one is refused ({exc})"
+            ) from None
+        return value
+
+    @field_validator("rate_limit_url")
+    @classmethod
+    def _a_rate_limit_url(cls, value: str) -> str:
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+
+        scheme = urlsplit(value).scheme
+        try:
+            # Builds the storage object without connecting to it.
+            known = scheme.startswith("async+") and storage_from_string(value) is not None
+        except ConfigurationError:
+            known = False
+        if not known:
+            raise ValueError(
+                "expected an async limits storage URL: async+memory:// (in process) or "
+                "async+redis://host:6379 (shared between replicas)"
+            )
+        return value
 
     def base_urls(self) -> BaseUrls:
         preset = PRESETS[self.upstream]

@@ -1,17 +1,30 @@
 """Thin calls to the udata API over the core's shared HTTP layer: raw JSON out.
 
-Retries, rate limits, caching and typed errors are the layer's job. The client only knows the
-routes, and which cache family fits each: searches change fast, records less so.
+Retries, rate limits, caching and typed errors are the layer's job. The client knows the
+routes, the upstream's parameter names, and which cache family fits each: searches change
+fast, records less so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from datagouv_mcp.upstream import Upstreams, path
 
-Params = Sequence[tuple[str, str | int]]
+Params = list[tuple[str, str | int]]
+# A filter's value: one value, or several (the parameter is repeated).
+Filter = str | Sequence[str] | None
+
+
+def _params(query: str | None, page: int, page_size: int, filters: Mapping[str, Filter]) -> Params:
+    params: Params = [("q", query)] if query else []
+    params += [("page", page), ("page_size", page_size)]
+    for name, value in filters.items():
+        if value is None:
+            continue
+        params += [(name, value)] if isinstance(value, str) else [(name, v) for v in value]
+    return params
 
 
 class DatasetsClient:
@@ -19,10 +32,12 @@ class DatasetsClient:
         # The layer's clients exist only while the server runs: look them up at call time.
         self._upstream = upstream
 
-    async def search_datasets(self, params: Params) -> Any:
-        """GET /api/2/datasets/search/ (repeat a key in `params` for repeatable filters)."""
+    async def search_datasets(
+        self, query: str, page: int, page_size: int, filters: Mapping[str, Filter]
+    ) -> Any:
+        """GET /api/2/datasets/search/; `filters` by udata's names (tag, format, geozone...)."""
         fetched = await self._upstream.api.get_json(
-            path("2", "datasets", "search"), params, ttl="search"
+            path("2", "datasets", "search"), _params(query, page, page_size, filters), ttl="search"
         )
         return fetched.data
 
@@ -36,8 +51,16 @@ class DatasetsClient:
         fetched = await self._upstream.api.get_json(path("2", "datasets", dataset_id))
         return fetched.data
 
-    async def resources(self, dataset_id: str, params: Params) -> Any:
+    async def resources(
+        self,
+        dataset_id: str,
+        page: int,
+        page_size: int,
+        resource_type: str | None = None,
+        query: str | None = None,
+    ) -> Any:
         """GET /api/2/datasets/{id}/resources/: one page of a dataset's resources."""
+        params = _params(query, page, page_size, {"type": resource_type})
         fetched = await self._upstream.api.get_json(
             path("2", "datasets", dataset_id, "resources"), params
         )
@@ -48,10 +71,14 @@ class DatasetsClient:
         fetched = await self._upstream.api.get_json(path("1", "organizations", organization_id))
         return fetched.data
 
-    async def search_organizations(self, params: Params) -> Any:
-        """GET /api/2/organizations/search/."""
+    async def search_organizations(
+        self, query: str, page: int, page_size: int, filters: Mapping[str, Filter]
+    ) -> Any:
+        """GET /api/2/organizations/search/; `filters` by udata's names (sort, badge...)."""
         fetched = await self._upstream.api.get_json(
-            path("2", "organizations", "search"), params, ttl="search"
+            path("2", "organizations", "search"),
+            _params(query, page, page_size, filters),
+            ttl="search",
         )
         return fetched.data
 

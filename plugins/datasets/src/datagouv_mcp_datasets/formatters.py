@@ -3,7 +3,8 @@
 The shapes follow the official server's where clients parse them (search_datasets above all).
 Every title, name, tag, format and description comes from the catalogue, written by third
 parties, so it goes through `datagouv_mcp.text`: `inline()` flattens one-line fields, so they
-cannot fake lines of our own, and `block()` fences descriptions as data.
+cannot fake lines of our own, and `block()` fences descriptions as data. Whole answers are
+capped by the tools with `datagouv_mcp.text.bounded`.
 """
 
 from __future__ import annotations
@@ -45,15 +46,6 @@ def human_size(size: int) -> str:
         if size < 1024 ** (power + 1) or unit == "GB":
             return f"{size / 1024**power:.1f} {unit}"
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def bounded(text: str, limit: int) -> str:
-    """The whole text, or its first `limit` characters and a line saying it was cut."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit)
-    kept = text[: cut if cut > limit // 2 else limit]
-    return f"{kept}\n[Output cut at {len(kept)} of {len(text)} characters: ask for a smaller page.]"
 
 
 def _tags(tags: list[str], shown: int) -> str:

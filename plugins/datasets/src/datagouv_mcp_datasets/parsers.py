@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from datagouv_mcp_datasets import readers
+from datagouv_mcp import readers
+from datagouv_mcp.errors import ParseError
+from datagouv_mcp.links import SiteLinks
 from datagouv_mcp_datasets.models import (
     Dataset,
     DatasetMetrics,
@@ -42,26 +42,8 @@ T = TypeVar("T")
 FACET_BUCKETS = 10
 
 
-class DatasetsParseError(ValueError):
-    """An upstream answer this plugin cannot read."""
-
-
-@dataclass(frozen=True)
-class Links:
-    """Where links point: the configured portal, never a host written in the payload, so a
-    stand-in or the demo portal gives links that match the data."""
-
-    site: str
-    api: str
-
-    def dataset(self, slug_or_id: str) -> str:
-        return f"{self.site}datasets/{quote(slug_or_id, safe='')}"
-
-    def organization(self, slug_or_id: str) -> str:
-        return f"{self.site}organizations/{quote(slug_or_id, safe='')}"
-
-    def latest(self, resource_id: str) -> str:
-        return f"{self.api}1/datasets/r/{quote(resource_id, safe='')}"
+class DatasetsParseError(ParseError):
+    """A udata answer this plugin cannot read."""
 
 
 def _build(model: Callable[..., T], what: str, **fields: Any) -> T:
@@ -75,7 +57,7 @@ def _build(model: Callable[..., T], what: str, **fields: Any) -> T:
 # -- building blocks -----------------------------------------------------------------------
 
 
-def parse_organization_ref(raw: Any, links: Links) -> OrganizationRef | None:
+def parse_organization_ref(raw: Any, links: SiteLinks) -> OrganizationRef | None:
     if not isinstance(raw, dict):
         return None
     id_, slug = readers.filled(raw.get("id")), readers.filled(raw.get("slug"))
@@ -215,7 +197,7 @@ def _required_id(raw: Any, what: str) -> tuple[dict[str, Any], str]:
     return raw, id_
 
 
-def parse_resource(raw: Any, links: Links) -> Resource:
+def parse_resource(raw: Any, links: SiteLinks) -> Resource:
     record, id_ = _required_id(raw, "resource")
     extras = readers.obj(record.get("extras"))
     filesize = readers.count(record.get("filesize"))
@@ -265,7 +247,7 @@ def _linked_count(raw: Any) -> int | None:
     return readers.count(readers.obj(raw).get("total"))
 
 
-def parse_dataset(raw: Any, links: Links) -> Dataset:
+def parse_dataset(raw: Any, links: SiteLinks) -> Dataset:
     record, id_ = _required_id(raw, "dataset")
     slug = readers.filled(record.get("slug"))
     count, formats = _resource_counts(record.get("resources"))
@@ -304,7 +286,7 @@ def parse_dataset(raw: Any, links: Links) -> Dataset:
     )
 
 
-def parse_organization(raw: Any, links: Links) -> Organization:
+def parse_organization(raw: Any, links: SiteLinks) -> Organization:
     record, id_ = _required_id(raw, "organization")
     slug = readers.filled(record.get("slug"))
     return _build(
@@ -339,7 +321,9 @@ def _each(items: list[Any], parse: Callable[[Any], T]) -> tuple[list[T], int]:
     return parsed, skipped
 
 
-def parse_dataset_search(raw: Any, links: Links, page: int, page_size: int) -> DatasetSearchPage:
+def parse_dataset_search(
+    raw: Any, links: SiteLinks, page: int, page_size: int
+) -> DatasetSearchPage:
     items = _data_list(raw, "dataset search")
     datasets, skipped = _each(items, lambda item: parse_dataset(item, links))
     return DatasetSearchPage(
@@ -351,7 +335,7 @@ def parse_dataset_search(raw: Any, links: Links, page: int, page_size: int) -> D
 
 
 def parse_organization_search(
-    raw: Any, links: Links, page: int, page_size: int
+    raw: Any, links: SiteLinks, page: int, page_size: int
 ) -> OrganizationSearchPage:
     items = _data_list(raw, "organization search")
     organizations, skipped = _each(items, lambda item: parse_organization(item, links))
@@ -363,7 +347,7 @@ def parse_organization_search(
     )
 
 
-def parse_resources_page(raw: Any, links: Links, page: int, page_size: int) -> ResourcesPage:
+def parse_resources_page(raw: Any, links: SiteLinks, page: int, page_size: int) -> ResourcesPage:
     items = _data_list(raw, "resources")
     resources, skipped = _each(items, lambda item: parse_resource(item, links))
     return ResourcesPage(
@@ -371,3 +355,12 @@ def parse_resources_page(raw: Any, links: Links, page: int, page_size: int) -> R
         pagination=parse_pagination(raw, page, page_size, len(items)),
         skipped=skipped,
     )
+
+
+def check_probe(raw: Any) -> str | None:
+    """What is wrong with the readiness probe's answer (a one-item search page), or None."""
+    try:
+        _data_list(raw, "dataset search")
+    except DatasetsParseError:
+        return "data.gouv.fr dataset search answered in an unexpected format."
+    return None

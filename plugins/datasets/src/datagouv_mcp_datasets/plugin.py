@@ -1,12 +1,13 @@
-"""Hook implementations of the datasets plugin: the work is in tools.py and records.py."""
+"""Hook implementations of the datasets plugin: the work is in tools.py and mcp_resources.py."""
 
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings
 
-from datagouv_mcp import Gateway, HealthCheck, ResourceSpec, ToolError, ToolSpec, hookimpl
-from datagouv_mcp_datasets import records, tools
+from datagouv_mcp import HealthCheck, PluginContext, ResourceSpec, ToolSpec, hookimpl
+from datagouv_mcp_datasets import mcp_resources, tools
 from datagouv_mcp_datasets.client import DatasetsClient
+from datagouv_mcp_datasets.parsers import check_probe
 from datagouv_mcp_datasets.settings import DatasetsSettings
 
 
@@ -16,13 +17,13 @@ def register_settings() -> type[BaseSettings]:
 
 
 @hookimpl
-def register_tools(gateway: Gateway) -> list[ToolSpec]:
-    return tools.build(gateway)
+def register_tools(context: PluginContext) -> list[ToolSpec]:
+    return tools.build(context)
 
 
 @hookimpl
-def register_resources(gateway: Gateway) -> list[ResourceSpec]:
-    return records.build(gateway)
+def register_resources(context: PluginContext) -> list[ResourceSpec]:
+    return mcp_resources.build(context)
 
 
 @hookimpl
@@ -40,16 +41,10 @@ def server_instructions() -> str:
 
 
 @hookimpl
-def register_health_checks(gateway: Gateway) -> list[HealthCheck]:
-    client = DatasetsClient(gateway.upstream)
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    client = DatasetsClient(context.upstream)
 
     async def dataset_search() -> str | None:
-        try:
-            answer = await client.probe()
-        except ToolError as exc:
-            return f"data.gouv.fr dataset search failed: {exc.message}"
-        if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
-            return "data.gouv.fr dataset search answered in an unexpected format."
-        return None
+        return check_probe(await client.probe())
 
     return [HealthCheck("datasets-api", dataset_search)]

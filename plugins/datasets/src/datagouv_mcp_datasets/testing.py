@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 from hypothesis import example
 from hypothesis import strategies as st
 
-from datagouv_mcp_datasets.parsers import Links
+from datagouv_mcp.links import SiteLinks
 from datagouv_mcp_standin.corpus import recorded, recorded_bodies
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Links as production writes them, for golden texts.
-PROD_LINKS = Links(site="https://www.data.gouv.fr/", api="https://www.data.gouv.fr/api/")
+PROD_LINKS = SiteLinks(site="https://www.data.gouv.fr/", api="https://www.data.gouv.fr/api/")
 
 
 __all__ = ["recorded"]

@@ -1,28 +1,70 @@
-"""The four tools: names, arguments and descriptions. The work is in handlers.py.
+"""The four datasets tools. Each is one ToolSpec whose handler's signature is its input schema
+(the argument types of arguments.py, checked by the core before the handler runs), and whose
+handler calls the client, parses, and formats.
 
-The functions' signatures are the tools' input schemas: names as the official server's, with
-the filters it lacked added as optional arguments.
+Names and arguments are the official server's, with the filters it lacked as optional ones.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pydantic import Field
+from pydantic import BaseModel
 
-from datagouv_mcp import Gateway, ToolResult, ToolSpec
-from datagouv_mcp_datasets import arguments as args
-from datagouv_mcp_datasets.handlers import DatasetsTools
+from datagouv_mcp import NotFoundError, PluginContext, ToolResult, ToolSpec
+from datagouv_mcp.arguments import Page, PageSize, is_object_id, reachable, search_window
+from datagouv_mcp.generic_words import without_generic_words
+from datagouv_mcp.links import SiteLinks
+from datagouv_mcp.text import bounded, truncate
+from datagouv_mcp.upstream import UpstreamNotFound
+from datagouv_mcp_datasets import formatters
+from datagouv_mcp_datasets.arguments import (
+    FIND_DATASET,
+    FIND_ORGANIZATION,
+    DatasetBadge,
+    DatasetId,
+    DatasetProducerType,
+    DatasetQuery,
+    DatasetSort,
+    FormatFamily,
+    Formats,
+    Geozone,
+    Granularities,
+    LastUpdateRange,
+    License,
+    OrganizationBadge,
+    OrganizationFilter,
+    OrganizationProducerType,
+    OrganizationQuery,
+    OrganizationSort,
+    ResourceQuery,
+    ResourceType,
+    Tags,
+    TemporalCoverage,
+)
+from datagouv_mcp_datasets.client import DatasetsClient, Filter
 from datagouv_mcp_datasets.models import (
     Dataset,
     DatasetResources,
+    DatasetSearchPage,
+    Paged,
+    Pagination,
     SearchDatasetsResult,
     SearchOrganizationsResult,
 )
+from datagouv_mcp_datasets.parsers import (
+    parse_dataset,
+    parse_dataset_search,
+    parse_organization,
+    parse_organization_search,
+    parse_resources_page,
+)
+from datagouv_mcp_datasets.settings import DatasetsSettings
 
-DatasetId = Annotated[
-    str, Field(description="A dataset's ID (24 hexadecimal characters) or slug, from search.")
-]
+M = TypeVar("M", bound=BaseModel)
 
 SEARCH_DATASETS = """Search for datasets on data.gouv.fr by keywords.
 
@@ -67,101 +109,249 @@ title). Next step: query_resource_data for resources marked 'Tabular API: yes', 
 the file from its URL for the others."""
 
 
-def build(gateway: Gateway) -> list[ToolSpec]:
-    tools = DatasetsTools(gateway)
-    default_resources_page = tools.settings.resources_page_size
+@dataclass(frozen=True)
+class Catalogue:
+    """What the datasets tools share: the udata client, the settings, the portal's links,
+    and the lookups several tools make."""
 
-    async def search_datasets(
-        query: Annotated[str, Field(description="Keywords, e.g. 'transport ferroviaire'.")],
-        page: args.Page = 1,
-        page_size: args.PageSize = 20,
-        sort: args.DatasetSort = None,
-        last_update_range: args.LastUpdateRange = None,
-        organization: Annotated[
-            args.OptionalText, Field(description="An organization's ID or slug.")
-        ] = None,
-        tag: Annotated[args.OptionalText, Field(description="Tags, comma-separated (all).")] = None,
-        format: Annotated[
-            args.OptionalText, Field(description="Resource formats, comma-separated (any).")
-        ] = None,
-        license: Annotated[args.OptionalText, Field(description="A licence id, e.g. lov2.")] = None,
-        geozone: Annotated[
-            args.OptionalText, Field(description="A zone id, e.g. country:fr, fr:region:93.")
-        ] = None,
-        granularity: Annotated[
-            args.OptionalText, Field(description="Spatial granularity, e.g. fr:commune.")
-        ] = None,
-        badge: args.DatasetBadge = None,
-        producer_type: args.DatasetProducerType = None,
-        format_family: args.FormatFamily = None,
-        temporal_coverage: Annotated[
-            args.OptionalText, Field(description="YYYY-MM-DD-YYYY-MM-DD the coverage contains.")
-        ] = None,
+    client: DatasetsClient
+    settings: DatasetsSettings
+    links: SiteLinks
+
+    @classmethod
+    def of(cls, context: PluginContext) -> Catalogue:
+        return cls(
+            DatasetsClient(context.upstream), context.settings(DatasetsSettings), context.links
+        )
+
+    async def record(self, dataset_id: str, summary: bool = False) -> Any:
+        """A dataset's raw record (v1, or the lighter v2); a miss says how to find an id."""
+        try:
+            if summary:
+                return await self.client.dataset_summary(dataset_id)
+            return await self.client.dataset(dataset_id)
+        except UpstreamNotFound as exc:
+            gone = "deleted" in exc.message.lower()
+            raise NotFoundError(
+                f"Dataset with ID '{dataset_id}' "
+                + ("has been deleted." if gone else "not found."),
+                hint=FIND_DATASET,
+            ) from None
+
+    async def organization_id(self, checked: str) -> str:
+        """The ObjectId the search filters on; a slug is looked up first."""
+        if is_object_id(checked):
+            return checked
+        try:
+            raw = await self.client.organization(checked)
+        except UpstreamNotFound:
+            raise NotFoundError(
+                f"Organization with ID '{checked}' not found.", hint=FIND_ORGANIZATION
+            ) from None
+        return parse_organization(raw, self.links).id
+
+    def text(self, text: str) -> str:
+        return bounded(text, self.settings.max_text_chars)
+
+
+def paged(pagination: Pagination, searched: bool = False) -> dict[str, Any]:
+    """Page numbers for the structured content: next_page only when it can be asked for
+    (a search cannot go past udata's window)."""
+    following = pagination.page + 1
+    can_follow = not searched or reachable(following, pagination.page_size)
+    return Paged(
+        page=pagination.page,
+        page_size=pagination.page_size,
+        total=pagination.total,
+        has_more=pagination.has_more,
+        next_page=following if pagination.has_more and can_follow else None,
+    ).model_dump()
+
+
+def cut_descriptions(items: list[M], limit: int) -> list[M]:
+    """Records with their description cut to `limit` characters (None when nothing is left),
+    so a page of twenty long descriptions stays a reasonable answer."""
+    return [
+        item.model_copy(update={"description": truncate(description, limit)[0] or None})
+        if (description := getattr(item, "description", None))
+        else item
+        for item in items
+    ]
+
+
+def shown_filters(filters: Mapping[str, Filter]) -> dict[str, str]:
+    """The filters applied, as the model reads them (several values comma-separated)."""
+    return {
+        name: value if isinstance(value, str) else ",".join(value)
+        for name, value in filters.items()
+        if value
+    }
+
+
+# -- the tools -------------------------------------------------------------------------------
+
+
+def search_datasets(catalogue: Catalogue) -> ToolSpec:
+    settings = catalogue.settings
+
+    async def page_of(
+        query: str, page: int, page_size: int, filters: Mapping[str, Filter]
+    ) -> DatasetSearchPage:
+        raw = await catalogue.client.search_datasets(query, page, page_size, filters)
+        return parse_dataset_search(raw, catalogue.links, page, page_size)
+
+    async def handler(
+        query: DatasetQuery,
+        page: Page = 1,
+        page_size: PageSize = 20,
+        sort: DatasetSort = None,
+        last_update_range: LastUpdateRange = None,
+        organization: OrganizationFilter = None,
+        tag: Tags = None,
+        format: Formats = None,
+        license: License = None,
+        geozone: Geozone = None,
+        granularity: Granularities = None,
+        badge: DatasetBadge = None,
+        producer_type: DatasetProducerType = None,
+        format_family: FormatFamily = None,
+        temporal_coverage: TemporalCoverage = None,
     ) -> ToolResult:
-        given = {
+        search_window(page, page_size)
+        filters: dict[str, Filter] = {
             "sort": sort,
             "last_update_range": last_update_range,
-            "organization": organization,
-            "tag": tag,
-            "format": format,
-            "license": license,
-            "geozone": geozone,
-            "granularity": granularity,
             "badge": badge,
             "producer_type": producer_type,
             "format_family": format_family,
             "temporal_coverage": temporal_coverage,
+            "tag": tag,
+            "format": format,
+            "granularity": granularity,
+            "license": license,
+            "geozone": geozone,
+            "organization": await catalogue.organization_id(organization) if organization else None,
         }
-        return await tools.search_datasets(query, page, page_size, given)
+        asked = " ".join(query.split())
+        effective, dropped = asked, []
+        found = await page_of(asked, page, page_size, filters)
+        if found.pagination.total == 0 and settings.retry_without_generic_words:
+            simpler = without_generic_words(asked)
+            if simpler is not None:
+                effective, dropped = simpler.query, simpler.dropped
+                found = await page_of(effective, page, page_size, filters)
+        result = SearchDatasetsResult(
+            **paged(found.pagination, searched=True),
+            query=query,
+            effective_query=effective,
+            dropped_words=dropped,
+            filters=shown_filters(filters),
+            datasets=cut_descriptions(found.datasets, settings.search_description_chars),
+            facets=found.facets,
+        )
+        text = formatters.format_search_datasets(result, settings.search_tags_shown)
+        return ToolResult(catalogue.text(text), result)
 
-    async def search_organizations(
-        query: Annotated[args.OptionalText, Field(description="Keywords; empty to browse.")] = "",
-        page: args.Page = 1,
-        page_size: args.PageSize = 20,
-        sort: args.OrganizationSort = None,
-        badge: args.OrganizationBadge = None,
-        producer_type: args.OrganizationProducerType = None,
+    return ToolSpec(
+        "search_datasets", "Search datasets", SEARCH_DATASETS, handler, SearchDatasetsResult
+    )
+
+
+def search_organizations(catalogue: Catalogue) -> ToolSpec:
+    settings = catalogue.settings
+
+    async def handler(
+        query: OrganizationQuery = "",
+        page: Page = 1,
+        page_size: PageSize = 20,
+        sort: OrganizationSort = None,
+        badge: OrganizationBadge = None,
+        producer_type: OrganizationProducerType = None,
     ) -> ToolResult:
-        given = {"sort": sort, "badge": badge, "producer_type": producer_type}
-        return await tools.search_organizations(query or "", page, page_size, given)
+        search_window(page, page_size)
+        filters: dict[str, Filter] = {"sort": sort, "badge": badge, "producer_type": producer_type}
+        asked = " ".join((query or "").split())
+        raw = await catalogue.client.search_organizations(asked, page, page_size, filters)
+        found = parse_organization_search(raw, catalogue.links, page, page_size)
+        result = SearchOrganizationsResult(
+            **paged(found.pagination, searched=True),
+            query=query or "",
+            filters=shown_filters(filters),
+            organizations=cut_descriptions(found.organizations, settings.search_description_chars),
+            facets=found.facets,
+        )
+        return ToolResult(catalogue.text(formatters.format_organizations(result)), result)
 
-    async def get_dataset_info(dataset_id: DatasetId) -> ToolResult:
-        return await tools.dataset_info(dataset_id)
+    return ToolSpec(
+        "search_organizations",
+        "Search organizations",
+        SEARCH_ORGANIZATIONS,
+        handler,
+        SearchOrganizationsResult,
+    )
 
-    async def list_dataset_resources(
+
+def get_dataset_info(catalogue: Catalogue) -> ToolSpec:
+    settings = catalogue.settings
+
+    async def handler(dataset_id: DatasetId) -> ToolResult:
+        dataset = parse_dataset(await catalogue.record(dataset_id), catalogue.links)
+        text = formatters.format_dataset_info(
+            dataset, settings.description_chars, settings.info_tags_shown
+        )
+        return ToolResult(catalogue.text(text), dataset)
+
+    return ToolSpec("get_dataset_info", "Get dataset info", GET_DATASET_INFO, handler, Dataset)
+
+
+def list_dataset_resources(catalogue: Catalogue) -> ToolSpec:
+    settings = catalogue.settings
+
+    async def handler(
         dataset_id: DatasetId,
-        page: args.Page = 1,
-        page_size: args.PageSize = default_resources_page,
-        resource_type: args.ResourceType = None,
-        query: Annotated[
-            args.OptionalText, Field(description="Words the resource titles contain.")
-        ] = None,
+        page: Page = 1,
+        # The default is a setting (DATAGOUV_MCP_DATASETS_RESOURCES_PAGE_SIZE).
+        page_size: PageSize = settings.resources_page_size,
+        resource_type: ResourceType = None,
+        query: ResourceQuery = None,
     ) -> ToolResult:
-        return await tools.resources(dataset_id, page, page_size, resource_type, query)
+        # The title comes from the light v2 record; both requests run at once.
+        outcomes = await asyncio.gather(
+            catalogue.record(dataset_id, summary=True),
+            catalogue.client.resources(dataset_id, page, page_size, resource_type, query),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:  # the dataset's miss first: it explains the other
+            if isinstance(outcome, BaseException):
+                raise outcome
+        record, listing = outcomes
+        dataset = parse_dataset(record, catalogue.links)
+        found = parse_resources_page(listing, catalogue.links, page, page_size)
+        result = DatasetResources(
+            **paged(found.pagination),
+            dataset_id=dataset.id,
+            dataset_title=dataset.title,
+            dataset_slug=dataset.slug,
+            dataset_url=dataset.url,
+            filters=shown_filters({"resource_type": resource_type, "query": query}),
+            resources=cut_descriptions(found.resources, settings.resource_description_chars),
+        )
+        return ToolResult(catalogue.text(formatters.format_resources(result)), result)
 
+    return ToolSpec(
+        "list_dataset_resources",
+        "List dataset resources",
+        LIST_DATASET_RESOURCES,
+        handler,
+        DatasetResources,
+    )
+
+
+def build(context: PluginContext) -> list[ToolSpec]:
+    catalogue = Catalogue.of(context)
     return [
-        ToolSpec(
-            "search_datasets",
-            "Search datasets",
-            SEARCH_DATASETS,
-            search_datasets,
-            SearchDatasetsResult,
-        ),
-        ToolSpec(
-            "search_organizations",
-            "Search organizations",
-            SEARCH_ORGANIZATIONS,
-            search_organizations,
-            SearchOrganizationsResult,
-        ),
-        ToolSpec(
-            "get_dataset_info", "Get dataset info", GET_DATASET_INFO, get_dataset_info, Dataset
-        ),
-        ToolSpec(
-            "list_dataset_resources",
-            "List dataset resources",
-            LIST_DATASET_RESOURCES,
-            list_dataset_resources,
-            DatasetResources,
-        ),
+        search_datasets(catalogue),
+        search_organizations(catalogue),
+        get_dataset_info(catalogue),
+        list_dataset_resources(catalogue),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from datagouv_mcp.errors import ParseError
 from datagouv_mcp_metrics.models import Kind, Month, Page
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -23,8 +24,10 @@ COLUMNS: dict[Kind, dict[str, str]] = {
 }
 
 
-class MetricsParseError(ValueError):
+class MetricsParseError(ParseError):
     """The Metrics API answered something that is not a metrics page."""
+
+    source = "The Metrics API"
 
 
 def _count(row: dict[str, Any], column: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings
 
-from datagouv_mcp import Gateway, HealthCheck, ToolSpec, hookimpl
+from datagouv_mcp import HealthCheck, PluginContext, ToolSpec, hookimpl
 from datagouv_mcp_metrics import tools
 from datagouv_mcp_metrics.client import MetricsClient
 from datagouv_mcp_metrics.settings import MetricsSettings
@@ -16,8 +16,8 @@ def register_settings() -> type[BaseSettings]:
 
 
 @hookimpl
-def register_tools(gateway: Gateway) -> list[ToolSpec]:
-    return tools.build(gateway)
+def register_tools(context: PluginContext) -> list[ToolSpec]:
+    return tools.build(context)
 
 
 @hookimpl
@@ -30,10 +30,5 @@ def server_instructions() -> str:
 
 
 @hookimpl
-def register_health_checks(gateway: Gateway) -> list[HealthCheck]:
-    client = MetricsClient(gateway.upstream)
-
-    async def metrics_api() -> None:
-        await client.probe()
-
-    return [HealthCheck("metrics-api", metrics_api)]
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    return [HealthCheck("metrics-api", MetricsClient(context.upstream).probe)]

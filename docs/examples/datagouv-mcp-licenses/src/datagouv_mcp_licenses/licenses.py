@@ -1,4 +1,5 @@
-"""The licences data.gouv.fr offers, by id (udata's licence vocabulary). Pure data."""
+"""The licences data.gouv.fr offers, by id (udata's licence vocabulary): this plugin's data
+source, where an upstream plugin has its client.py. Pure data."""
 
 from __future__ import annotations
 

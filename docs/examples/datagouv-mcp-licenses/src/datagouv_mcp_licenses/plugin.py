@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings
 
-from datagouv_mcp import Gateway, ToolSpec, hookimpl
+from datagouv_mcp import PluginContext, ToolSpec, hookimpl
 from datagouv_mcp_licenses import tools
 from datagouv_mcp_licenses.settings import LicensesSettings
 
@@ -15,8 +15,8 @@ def register_settings() -> type[BaseSettings]:
 
 
 @hookimpl
-def register_tools(gateway: Gateway) -> list[ToolSpec]:
-    return tools.build(gateway)
+def register_tools(context: PluginContext) -> list[ToolSpec]:
+    return tools.build(context)
 
 
 @hookimpl

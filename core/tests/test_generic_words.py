@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datagouv_mcp_datasets.query import GENERIC_WORDS, without_generic_words
+from datagouv_mcp.generic_words import GENERIC_WORDS, without_generic_words
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,225 @@
+"""The one path of a tool call: unknown tool, argument check (once), run, error translation,
+stale marking, and one `tool.called` event. Every transport's tool calls go through
+`ToolCalls.call`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import structlog
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult, TextContent
+from pydantic import ValidationError
+
+from datagouv_mcp import callcontext
+from datagouv_mcp.errors import InvalidArgumentError, ParseError, ToolError
+from datagouv_mcp.specs import Event, ToolResult, ToolSpec
+from datagouv_mcp.text import shown
+
+if TYPE_CHECKING:
+    from datagouv_mcp.gateway import Contribution, Gateway
+
+log = structlog.get_logger("datagouv_mcp.tools")
+
+
+def error_result(error: ToolError, **extra: Any) -> CallToolResult:
+    """`isError: true` with the model-readable text and the structured error."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=error.text())],
+        structured_content={**error.structured(), **extra},
+        is_error=True,
+    )
+
+
+def incident_error(incident_id: str) -> ToolError:
+    return ToolError(
+        f"The tool failed unexpectedly (incident {incident_id}).",
+        hint=(
+            "This is a fault in the server, not in your request. Retry later; if it "
+            f"persists, report incident {incident_id} to the server's operator."
+        ),
+        code="internal_error",
+        retryable=True,
+    )
+
+
+def describe_invalid_arguments(tool: str, error: ValidationError) -> InvalidArgumentError:
+    """Pydantic's errors, one line per argument, without its URLs and internal model names."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        if item["type"] == "missing":
+            problems.append(f"'{where}' is required.")
+        else:
+            problems.append(f"'{where}': {item['msg']} (got {shown(item.get('input'))}).")
+    return InvalidArgumentError(
+        f"Invalid arguments for {tool}: " + " ".join(problems),
+        hint="Correct the arguments as described and call the tool again.",
+    )
+
+
+def sdk_tool(spec: ToolSpec) -> Tool:
+    """The SDK's view of a tool, for `tools/list` and for argument validation: the handler's
+    parameters as input schema, the output model as output schema. The SDK never calls it:
+    `ToolCalls.call` does."""
+
+    def never_called(**arguments: Any) -> NoReturn:
+        raise AssertionError("tool calls go through ToolCalls.call")
+
+    signature = inspect.signature(spec.handler, eval_str=True)
+    never_called.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        return_annotation=Annotated[CallToolResult, spec.output_model]
+    )
+    never_called.__name__ = spec.name
+    return Tool.from_function(
+        never_called,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        annotations=spec.annotations,
+        structured_output=True,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: CallToolResult
+    outcome: str  # "ok", "error" or "crash"
+    code: str | None = None
+    incident_id: str | None = None
+    error: BaseException | None = None
+
+    @classmethod
+    def failed(cls, error: ToolError) -> Outcome:
+        return cls(error_result(error), "error", error.code)
+
+
+class ToolCalls:
+    """The gateway's tools, callable by name."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.tools = {name: sdk_tool(c.spec) for name, c in gateway.tools.items()}
+
+    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> CallToolResult:
+        """Call a tool: every outcome is a CallToolResult, and one event for a known tool."""
+        contribution = self.gateway.tools.get(name)
+        if contribution is None:
+            return error_result(
+                ToolError(
+                    f"Unknown tool {shown(name)}.",
+                    hint=f"Available tools: {', '.join(sorted(self.tools)) or 'none'}.",
+                    code="unknown_tool",
+                )
+            )
+        started = time.perf_counter()
+        budget = self.gateway.upstream.settings.call_budget_seconds
+        given = dict(arguments or {})
+        with callcontext.tool_call(name, budget) as context:
+            outcome = await self._run(contribution, self.tools[name], given)
+        result = outcome.result
+        if context.stale_since is not None and not result.is_error:
+            result = _mark_stale(result, context.stale_since)
+        self.gateway.emit(
+            Event(
+                "tool.called",
+                plugin=contribution.plugin,
+                tool=name,
+                outcome=outcome.outcome,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                incident_id=outcome.incident_id,
+                error_code=outcome.code,
+                arguments=given,
+                fields={
+                    "upstream_calls": context.upstream_calls,
+                    "cache_hits": context.cache_hits,
+                    "stale": context.stale_since is not None,
+                },
+                error=outcome.error,
+            )
+        )
+        return result
+
+    async def _run(
+        self, contribution: Contribution, tool: Tool, arguments: dict[str, Any]
+    ) -> Outcome:
+        spec: ToolSpec = contribution.spec
+        try:
+            validated = _checked(tool, arguments)
+            returned = await spec.handler(**validated)
+            if not isinstance(returned, ToolResult) or not isinstance(
+                returned.data, spec.output_model
+            ):
+                raise TypeError(
+                    f"tool {spec.name} returned {type(returned).__name__}, expected ToolResult "
+                    f"with {spec.output_model.__name__} data"
+                )
+        except ToolError as exc:
+            return Outcome.failed(exc)
+        except ParseError as exc:
+            return Outcome.failed(exc.as_tool_error())
+        except Exception as exc:
+            translated = self._translate(spec.name, exc)
+            if translated is not None:
+                return Outcome.failed(translated)
+            incident_id = uuid.uuid4().hex[:12]
+            log.error("tool.crashed", tool=spec.name, incident_id=incident_id, exc_info=exc)
+            return Outcome(
+                error_result(incident_error(incident_id), incident_id=incident_id),
+                "crash",
+                "internal_error",
+                incident_id,
+                exc,
+            )
+        return Outcome(
+            CallToolResult(
+                content=[TextContent(type="text", text=returned.text)],
+                structured_content=returned.data.model_dump(mode="json", by_alias=True),
+            ),
+            "ok",
+        )
+
+    def _translate(self, tool: str, error: Exception) -> ToolError | None:
+        try:
+            return self.gateway.translate_error(tool, error)
+        except Exception:
+            log.exception("tool.error_hook_failed", tool=tool)
+            return None
+
+
+def _checked(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as the handler takes them, checked once against its signature: unknown
+    names, then types and bounds, then the rules in the annotations (which raise our own
+    InvalidArgumentError)."""
+    known = tool.parameters.get("properties", {})
+    unknown = sorted(set(arguments) - set(known))
+    if unknown:
+        raise InvalidArgumentError(
+            f"Unknown argument(s) for {tool.name}: {', '.join(unknown)}.",
+            hint=f"This tool accepts: {', '.join(known) or 'no arguments'}.",
+        )
+    try:
+        return tool.fn_metadata.validate_arguments(arguments)
+    except ValidationError as exc:
+        raise describe_invalid_arguments(tool.name, exc) from None
+
+
+def _mark_stale(result: CallToolResult, since: float) -> CallToolResult:
+    """Say, in the text and in `_meta`, that the answer is the last good one, not a fresh one."""
+    when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
+    note = (
+        f"\n\nNote: data.gouv.fr did not answer just now; this is the last good answer, "
+        f"obtained at {when}. It may be out of date."
+    )
+    content = list(result.content)
+    if content and isinstance(content[0], TextContent):
+        content[0] = TextContent(type="text", text=content[0].text + note)
+    meta = {**(result.meta or {}), "datagouv/stale": True, "datagouv/fetched_at": when}
+    return result.model_copy(update={"content": content, "meta": meta})

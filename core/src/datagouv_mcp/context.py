@@ -1,0 +1,50 @@
+"""What a plugin's hooks receive: a narrow plugin context, never the gateway.
+
+A plugin adds capability, never policy: through its context it reads the server's version,
+uses the shared upstream layer, reads its own settings and builds links to the portal. It
+cannot reach the core's settings, the plugin manager, the transports or another plugin's
+settings, and what it can read is frozen (the upstream settings included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from datagouv_mcp.links import SiteLinks
+
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
+    from datagouv_mcp.upstream import Upstreams
+
+SettingsT = TypeVar("SettingsT", bound="BaseSettings")
+
+
+@dataclass(frozen=True)
+class PluginContext:
+    """One plugin's view of the server, passed to its hooks as `context`.
+
+    - `name`: the plugin's name (its entry point), e.g. "metrics";
+    - `version`: the server's version;
+    - `upstream`: the shared HTTP layer (`api`, `tabular`, `metrics`, `crawler`, `fetch`,
+      `urls`, read-only `settings`); its clients work inside the server's lifetime, i.e. in
+      tool handlers, probes and lifespans, not in registration hooks;
+    - `links`: links to the configured portal's pages (`links.dataset(slug)`, ...);
+    - `settings(YourSettings)`: the plugin's own settings, read at start-up.
+    """
+
+    name: str
+    version: str
+    upstream: Upstreams
+    links: SiteLinks
+    own_settings: BaseSettings | None = field(default=None, repr=False)
+
+    def settings(self, settings_class: type[SettingsT]) -> SettingsT:
+        """This plugin's settings: the instance of the class its register_settings returned."""
+        if not isinstance(self.own_settings, settings_class):
+            raise TypeError(
+                f"plugin '{self.name}' has no settings of class {settings_class.__name__}: "
+                "return that class from its register_settings hook"
+            )
+        return self.own_settings

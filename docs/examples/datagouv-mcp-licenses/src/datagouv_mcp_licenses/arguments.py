@@ -1,0 +1,16 @@
+"""The tool's argument types: schema and checks in one annotation, checked by the core before
+the handler runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from datagouv_mcp.arguments import words
+
+LicenseId = Annotated[
+    str,
+    words(60),
+    Field(description="A licence id as found in a dataset, e.g. 'lov2'.", min_length=1),
+]
