@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 
@@ -14,6 +13,7 @@ from datagouv_mcp.testing.servers import (
     SAMPLE_PLUGIN,
     clean_env,
     cli_command,
+    free_port,
     run_cli,
     sample_only,
     serve_asgi,
@@ -86,14 +86,8 @@ def test_arguments_are_logged_at_debug_level() -> None:
     assert "debug query" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_answers_tools_list_for_a_plain_http_client() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         cli_command("serve", "--port", str(port)),
         env=clean_env(SAMPLE),

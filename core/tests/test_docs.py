@@ -47,11 +47,11 @@ def test_hook_has_a_test(name: str) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    from datagouv_mcp.settings import CoreSettings
+    from datagouv_mcp.settings import CoreSettings, TelemetrySettings
     from datagouv_mcp.upstream.settings import UpstreamSettings
 
     operating = (ROOT / "docs" / "operating.md").read_text()
-    for settings_class in (CoreSettings, UpstreamSettings):
+    for settings_class in (CoreSettings, TelemetrySettings, UpstreamSettings):
         for field in settings_class.model_fields:
             assert f"DATAGOUV_MCP_{field.upper()}" in operating, field
     assert "SENTRY_DSN" in operating

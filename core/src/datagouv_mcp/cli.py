@@ -28,12 +28,24 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def _gateway(**overrides: Any) -> Gateway:
     """Every setting read (exit 2 naming a bad one), logging and Sentry set up, the plugins
     loaded."""
-    try:
-        telemetry = load_settings(TelemetrySettings)
-        settings = load_settings(CoreSettings, **overrides)
-        upstream = load_settings(UpstreamSettings)
-    except StartupError as exc:
-        _fail(str(exc))
+    problems = []
+    loaded: dict[type, Any] = {}
+    for settings_class, values in (
+        (TelemetrySettings, {}),
+        (CoreSettings, overrides),
+        (UpstreamSettings, {}),
+    ):
+        try:
+            loaded[settings_class] = load_settings(settings_class, **values)
+        except StartupError as exc:
+            problems.append(str(exc))
+    if problems:
+        _fail("\n".join(problems))
+    telemetry, settings, upstream = (
+        loaded[TelemetrySettings],
+        loaded[CoreSettings],
+        loaded[UpstreamSettings],
+    )
     configure_logging(telemetry)
     try:
         gateway = Gateway.build(settings, upstream=upstream)
@@ -53,7 +65,11 @@ def main() -> None:
     "--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True
 )
 @click.option("--host", help="Address to bind (DATAGOUV_MCP_HOST, default 127.0.0.1).")
-@click.option("--port", type=int, help="Port to bind (DATAGOUV_MCP_PORT, default 8000).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port to bind (DATAGOUV_MCP_PORT, default 8000).",
+)
 def serve(transport: str, host: str | None, port: int | None) -> None:
     """Run the server: streamable HTTP at /mcp, or stdio for desktop clients."""
     gateway = _gateway(host=host, port=port)

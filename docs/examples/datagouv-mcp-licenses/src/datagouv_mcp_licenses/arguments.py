@@ -7,10 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from datagouv_mcp.arguments import words
-
 LicenseId = Annotated[
     str,
-    words(60),
-    Field(description="A licence id as found in a dataset, e.g. 'lov2'.", min_length=1),
+    Field(
+        description="A licence id as found in a dataset, e.g. 'lov2'.", min_length=1, max_length=60
+    ),
 ]

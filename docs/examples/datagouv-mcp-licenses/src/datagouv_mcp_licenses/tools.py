@@ -14,7 +14,7 @@ from datagouv_mcp_licenses.settings import LicensesSettings
 
 def explain_license(settings: LicensesSettings) -> ToolSpec:
     async def handler(license_id: LicenseId) -> ToolResult:
-        lic = LICENSES.get((license_id or "").lower())
+        lic = LICENSES.get(license_id.strip().lower())
         if lic is None:
             raise NotFoundError(
                 f"Unknown licence id {shown(license_id)}.",

@@ -1,0 +1,68 @@
+"""One plugin shape, followed by every first-party plugin that has tools and by the example
+third-party plugin: the same modules, each name saying what it holds (docs/writing-plugins.md
+states the rule); plugin.py holds hook implementations only; no module over 15 KB."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYOUT = {
+    "__init__",
+    "plugin",  # hook implementations only
+    "settings",  # the plugin's settings class
+    "arguments",  # argument types: schema and checks in one annotation each
+    "client",  # thin upstream calls, raw JSON out (a data source, for a plugin without one)
+    "models",  # frozen models: parsed records and each tool's result
+    "parsers",  # raw JSON to models; pure; raise the plugin's ParseError only
+    "formatters",  # models to text; pure; bounded
+    "tools",  # one ToolSpec per tool: handler = signature (schema) + call, parse, format
+    "testing",  # test helpers shipped with the plugin
+}
+OPTIONAL = {"mcp_resources", "prompts"}  # register_resources, register_prompts
+PLUGINS = ["datagouv_mcp_datasets", "datagouv_mcp_metrics"]
+
+
+def _modules(package: str) -> set[str]:
+    path = importlib.import_module(package).__path__
+    return {"__init__", *(info.name for info in pkgutil.iter_modules(path))}
+
+
+@pytest.mark.parametrize("package", PLUGINS)
+def test_plugin_has_the_shared_layout(package: str) -> None:
+    modules = _modules(package)
+    assert modules - OPTIONAL == LAYOUT, f"missing {LAYOUT - modules}, extra {modules - LAYOUT}"
+
+
+def test_the_example_plugin_follows_the_rule_too() -> None:
+    source = ROOT / "docs" / "examples" / "datagouv-mcp-licenses" / "src" / "datagouv_mcp_licenses"
+    modules = {path.stem for path in source.glob("*.py")}
+    # It has no upstream: its data source (licenses.py) stands where client.py would.
+    expected = (LAYOUT - {"client", "parsers", "testing"}) | {"licenses"}
+    assert modules == expected
+
+
+@pytest.mark.parametrize("package", PLUGINS)
+def test_plugin_module_holds_hook_implementations_only(package: str) -> None:
+    plugin = importlib.import_module(f"{package}.plugin")
+    own = [
+        value
+        for value in vars(plugin).values()
+        if inspect.isfunction(value) and value.__module__ == plugin.__name__
+    ]
+    assert own and all(hasattr(function, "datagouv_mcp_impl") for function in own)
+
+
+def test_no_source_module_is_over_15_kb() -> None:
+    sources = [
+        *ROOT.glob("core/src/**/*.py"),
+        *ROOT.glob("plugins/*/src/**/*.py"),
+        *ROOT.glob("standin/src/**/*.py"),
+    ]
+    big = {str(path.relative_to(ROOT)): path.stat().st_size for path in sources}
+    assert {path: size for path, size in big.items() if size > 15_360} == {}
