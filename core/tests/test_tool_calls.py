@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
+from pydantic import BaseModel
 
+from datagouv_mcp import ParseError, ToolResult, ToolSpec, hookimpl
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server
+from datagouv_mcp.testing.sample_plugin import LifespanState
 from datagouv_mcp.testing.servers import sample_only
 
 
@@ -82,3 +85,51 @@ async def test_unexpected_exception_yields_incident_id_and_no_exception_text(
         assert leaked not in text
         assert leaked not in str(result.structured_content)
     assert result.structured_content["retryable"] is True
+
+
+@pytest.mark.anyio
+async def test_arguments_are_checked_once_per_call(gateway: Gateway) -> None:
+    before = LifespanState.validations
+    result = await _call(gateway, "echo", {"text": "a", "times": 2})
+    assert result.is_error is False
+    assert LifespanState.validations - before == 1
+
+
+@pytest.mark.anyio
+async def test_one_event_per_call_whatever_the_outcome(gateway: Gateway) -> None:
+    LifespanState.events.clear()
+    await _call(gateway, "echo", {"text": "a", "times": 9})  # refused by its bounds
+    await _call(gateway, "echo", {"text": "a", "nope": 1})  # an unknown argument
+    await _call(gateway, "echo", {"text": "a"})
+    await _call(gateway, "ecco", {})  # unknown tool: no plugin to count it against
+    assert LifespanState.events == [
+        "tool.called:echo:error",
+        "tool.called:echo:error",
+        "tool.called:echo:ok",
+    ]
+
+
+@pytest.mark.anyio
+async def test_an_unreadable_upstream_answer_is_a_bad_upstream_answer() -> None:
+    class Unreadable(ParseError):
+        source = "The Example API"
+
+    class Model(BaseModel):
+        pass
+
+    async def handler() -> ToolResult:
+        raise Unreadable("no data array")
+
+    class Parsing:
+        @hookimpl
+        def register_tools(self) -> list[ToolSpec]:
+            return [ToolSpec("parse", "Parse", "Reads an upstream answer.", handler, Model)]
+
+    gateway = Gateway.build(sample_only("parsing"), extra=[("parsing", Parsing())])
+    result = await _call(gateway, "parse", {})
+    assert result.is_error is True
+    assert result.content[0].text.startswith(
+        "Error: The Example API sent an answer this server could not read (no data array)."
+    )
+    assert result.structured_content["code"] == "bad_upstream_answer"
+    assert result.structured_content["retryable"] is False

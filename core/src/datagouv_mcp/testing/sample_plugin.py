@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_settings import BaseSettings
 
 from datagouv_mcp import (
@@ -52,6 +52,13 @@ class LifespanState:
     entered = 0
     exited = 0
     events: list[str] = []  # noqa: RUF012 - shared on purpose, read by tests
+    # How many times the `times` argument of echo was validated: once per call.
+    validations = 0
+
+
+def _counted(value: int) -> int:
+    LifespanState.validations += 1
+    return value
 
 
 def _echo_tool(context: PluginContext) -> ToolSpec:
@@ -59,7 +66,9 @@ def _echo_tool(context: PluginContext) -> ToolSpec:
 
     async def echo(
         text: Annotated[str, Field(description="What to repeat.", min_length=1)],
-        times: Annotated[int, Field(description="How many times.", ge=1, le=5)] = 1,
+        times: Annotated[
+            int, Field(description="How many times.", ge=1, le=5), AfterValidator(_counted)
+        ] = 1,
     ) -> ToolResult:
         return ToolResult(
             text=f"{settings.greeting}: " + " ".join([text] * times),

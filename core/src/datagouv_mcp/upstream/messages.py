@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from datagouv_mcp.text import clip
+
 _MAX = 300
 
 
@@ -43,4 +45,4 @@ def upstream_message(content: bytes, content_type: str | None = None) -> str:
     message = " ".join(message.split())
     # udata appends route suggestions ("... did you mean /api/...?") of no use to a model.
     message = message.split(" You have requested this URI", 1)[0]
-    return message if len(message) <= _MAX else message[: _MAX - 3] + "..."
+    return clip(message, _MAX)
