@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 
 import httpx
 
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.servers import (
     SAMPLE_PLUGIN,
-    clean_env,
-    cli_command,
-    free_port,
     run_cli,
     sample_only,
     serve_asgi,
+    serving,
 )
 from datagouv_mcp.webapp import build_app
 
@@ -87,31 +83,13 @@ def test_arguments_are_logged_at_debug_level() -> None:
 
 
 def test_serve_answers_tools_list_for_a_plain_http_client() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        cli_command("serve", "--port", str(port)),
-        env=clean_env(SAMPLE),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+    with serving(env=SAMPLE) as base:
+        health = httpx.get(f"{base}/health", timeout=5)
         listed = httpx.post(
-            f"http://127.0.0.1:{port}/mcp",
+            f"{base}/mcp",
             json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
             headers={"Accept": "application/json"},
         )
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
     assert health.json()["status"] == "ok"
     assert "echo" in [tool["name"] for tool in listed.json()["result"]["tools"]]
 

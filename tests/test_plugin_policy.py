@@ -5,16 +5,14 @@ environment when it is imported) fails at start-up or has no effect, proven over
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from datagouv_mcp.testing.servers import clean_env, cli_command, free_port, run_cli
+from datagouv_mcp.testing.servers import run_cli, serving
 
 HOSTILE = textwrap.dedent(
     '''
@@ -96,30 +94,9 @@ def _env(folder: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def serving(hostile_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        cli_command("serve", "--port", str(port)),
-        env=clean_env(_env(hostile_path)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[1]
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+def server(hostile_path: Path) -> Iterator[str]:
+    with serving(env=_env(hostile_path)) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def _post(base: str, **headers: str) -> httpx.Response:
@@ -136,19 +113,19 @@ def _post(base: str, **headers: str) -> httpx.Response:
     )
 
 
-def test_a_plugin_cannot_open_the_host_check(serving: str) -> None:
-    refused = _post(serving, Host="attacker.example")
+def test_a_plugin_cannot_open_the_host_check(server: str) -> None:
+    refused = _post(server, Host="attacker.example")
     assert refused.status_code == 421
     assert "not allowed" in refused.json()["error"]["message"]
 
 
-def test_a_plugin_cannot_open_the_origin_check(serving: str) -> None:
-    refused = _post(serving, Origin="http://attacker.example")
+def test_a_plugin_cannot_open_the_origin_check(server: str) -> None:
+    refused = _post(server, Origin="http://attacker.example")
     assert refused.status_code == 403
 
 
-def test_every_attempt_failed_and_the_policy_is_unchanged(serving: str) -> None:
-    answer = _post(serving)
+def test_every_attempt_failed_and_the_policy_is_unchanged(server: str) -> None:
+    answer = _post(server)
     assert answer.status_code == 200
     probe = answer.json()["result"]["structuredContent"]
     assert probe["attempts"] and "succeeded" not in probe["attempts"].values(), probe

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -73,79 +74,60 @@ def _has_id(item: Any, key: str = "id") -> bool:
 
 
 def _keep_items(
-    items: list[Any], valid: Any, body: RecordedBody, vetting: Vetting, what: str
+    items: list[Any], valid: Callable[[Any], bool], body: RecordedBody, vetting: Vetting, what: str
 ) -> list[Any]:
     kept = [item for item in items if valid(item)]
     if len(kept) < len(items):
-        vetting.adapt(body.relpath, f"dropped {len(items) - len(kept)} {what} without an id")
+        vetting.adapt(body.relpath, f"dropped {len(items) - len(kept)} {what}")
     return kept
 
 
-def _udata_list(body: RecordedBody, vetting: Vetting) -> Any:
+def _one_page(items: list[Any], kind: str) -> dict[str, Any]:
+    """A bare array of items as the one-page answer its endpoint gives."""
+    size, total = max(len(items), 1), len(items)
+    if kind in ROW_PAGES:
+        return {"data": items, "links": {}, "meta": {"page": 1, "page_size": size, "total": total}}
+    return {
+        "data": items,
+        "page": 1,
+        "page_size": size,
+        "total": total,
+        "next_page": None,
+        "previous_page": None,
+    }
+
+
+def _page(
+    body: RecordedBody, vetting: Vetting, kind: str, valid: Callable[[Any], bool], what: str
+) -> Any:
+    """A list answer `{"data": [...], ...}`; a bare array of objects is wrapped into one."""
     data = body.data
-    if isinstance(data, list):
-        if not all(isinstance(item, dict) for item in data):
-            return None
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
         vetting.adapt(body.relpath, "a bare JSON array: served as a one-page answer")
-        data = {
-            "data": data,
-            "page": 1,
-            "page_size": max(len(data), 1),
-            "total": len(data),
-            "next_page": None,
-            "previous_page": None,
-        }
+        data = _one_page(data, kind)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         return None
-    items = _keep_items(data["data"], _has_id, body, vetting, "items")
+    items = _keep_items(data["data"], valid, body, vetting, what)
     return data if len(items) == len(data["data"]) else {**data, "data": items}
 
 
 def _resources_of(record: dict[str, Any], body: RecordedBody, vetting: Vetting) -> dict[str, Any]:
     resources = record.get("resources")
     if isinstance(resources, list):
-        kept = _keep_items(resources, _has_id, body, vetting, "resources")
+        kept = _keep_items(resources, _has_id, body, vetting, "resources without an id")
         return record if len(kept) == len(resources) else {**record, "resources": kept}
     return record
 
 
-def _row_page(body: RecordedBody, vetting: Vetting, kind: str) -> Any:
-    data = body.data
-    if isinstance(data, list):
-        if not all(isinstance(row, dict) for row in data):
-            return None
-        vetting.adapt(body.relpath, "a bare JSON array of rows: served as a one-page answer")
-        data = {
-            "data": data,
-            "links": {},
-            "meta": {"page": 1, "page_size": max(len(data), 1), "total": len(data)},
-        }
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        return None
-    if kind == "tabular_data":
-        valid = [
-            row
-            for row in data["data"]
-            if isinstance(row, dict)
-            and isinstance(row.get("__id"), int)
-            and not isinstance(row.get("__id"), bool)
-        ]
-        if len(valid) == len(data["data"]):
-            return data
-        vetting.adapt(body.relpath, "dropped rows without an integer __id")
-        return {**data, "data": valid}
-    rows = [row for row in data["data"] if isinstance(row, dict)]
-    if len(rows) == len(data["data"]):
-        return data
-    vetting.adapt(body.relpath, "dropped rows that are not objects")
-    return {**data, "data": rows}
+def _a_row(row: Any) -> bool:
+    return isinstance(row, dict) and type(row.get("__id")) is int
 
 
 def _adapted(body: RecordedBody, kind: str, vetting: Vetting) -> Any:
     """The body's data in the shape its kind needs, or None when it cannot be had."""
     data = body.data
     if kind in UDATA_LISTS:
-        return _udata_list(body, vetting)
+        return _page(body, vetting, kind, _has_id, "items without an id")
     if kind in UDATA_OBJECTS:
         if not _has_id(data):
             return None
@@ -154,8 +136,10 @@ def _adapted(body: RecordedBody, kind: str, vetting: Vetting) -> Any:
         if not (isinstance(data, dict) and _has_id(data.get("resource"))):
             return None
         return data
-    if kind in ROW_PAGES:
-        return _row_page(body, vetting, kind)
+    if kind == "tabular_data":
+        return _page(body, vetting, kind, _a_row, "rows without an integer __id")
+    if kind == "metrics":
+        return _page(body, vetting, kind, lambda row: isinstance(row, dict), "rows")
     if kind in OBJECTS:
         return data if isinstance(data, dict) else None
     if kind == "crawler":

@@ -102,3 +102,36 @@ def run_cli(
         check=False,
         **kwargs,
     )
+
+
+@contextmanager
+def serving(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> Iterator[str]:
+    """`datagouv-mcp serve ARGS` in a subprocess on a free loopback port, with a clean
+    environment plus `env`; yields `http://127.0.0.1:<port>` once /health answers."""
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own CLI, arguments from the test
+        cli_command("serve", "--port", str(port), *args),
+        env=clean_env(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    raise RuntimeError(f"serve exited: {process.communicate()[1]}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("serve did not answer /health in time") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
