@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -147,7 +147,9 @@ class Gateway:
         impls: list[HookImpl] = getattr(self._hook, hook_name).get_hookimpls()
         return impls
 
-    def _per_plugin(self, hook_name: str, check: Any = None) -> list[tuple[str, Any]]:
+    def _per_plugin(
+        self, hook_name: str, check: Callable[[str, Any], Any] | None = None
+    ) -> list[tuple[str, Any]]:
         """Each plugin's answer to a registration hook, with its name; a plugin that fails
         stops start-up, naming itself and the switch to turn it off."""
         results = []

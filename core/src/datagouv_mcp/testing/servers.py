@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -108,8 +109,6 @@ def run_cli(
 def serving(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> Iterator[str]:
     """`datagouv-mcp serve ARGS` in a subprocess on a free loopback port, with a clean
     environment plus `env`; yields `http://127.0.0.1:<port>` once /health answers."""
-    import httpx
-
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own CLI, arguments from the test
         cli_command("serve", "--port", str(port), *args),

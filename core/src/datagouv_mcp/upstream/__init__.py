@@ -43,6 +43,10 @@ __all__ = [
     "path",
 ]
 
+NOT_RUNNING = (
+    "the upstream layer is not running: use it in tool handlers, probes and lifespans, "
+    "not in registration hooks"
+)
 LABELS = {
     "api": "data.gouv.fr API",
     "tabular": "data.gouv.fr Tabular API",
@@ -92,10 +96,7 @@ class Upstreams:
     def _client(self, name: str) -> UpstreamClient:
         client = self._clients.get(name)
         if client is None:
-            raise RuntimeError(
-                "the upstream layer is not running: use it in tool handlers, probes and "
-                "lifespans, not in registration hooks"
-            )
+            raise RuntimeError(NOT_RUNNING)
         return client
 
     @property
@@ -119,10 +120,7 @@ class Upstreams:
     def fetch(self) -> GuardedFetcher:
         """The guarded fetch, for URLs read from the catalogue."""
         if self._fetcher is None:
-            raise RuntimeError(
-                "the upstream layer is not running: use it in tool handlers, probes and "
-                "lifespans, not in registration hooks"
-            )
+            raise RuntimeError(NOT_RUNNING)
         return self._fetcher
 
     async def start(self) -> None:
