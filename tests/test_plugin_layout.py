@@ -25,7 +25,16 @@ LAYOUT = {
     "testing",  # test helpers shipped with the plugin
 }
 OPTIONAL = {"mcp_resources", "prompts"}  # register_resources, register_prompts
-PLUGINS = ["datagouv_mcp_datasets", "datagouv_mcp_metrics"]
+PLUGINS = ["datagouv_mcp_datasets", "datagouv_mcp_metrics", "datagouv_mcp_resources"]
+# Modules of work only one plugin has, named for what they hold (docs/writing-plugins.md).
+OWN = {
+    "datagouv_mcp_resources": {
+        "tabular",  # the Tabular API's rules: availability, query syntax, pages, errors
+        "downloads",  # reading a file: formats, caps, gzip, ZIP members, spreadsheets
+        "file_readers",  # streamed readers of CSV; spreadsheets; what they share
+        "json_readers",  # streamed readers of JSON, GeoJSON, JSON Lines
+    },
+}
 
 
 def _modules(package: str) -> set[str]:
@@ -35,8 +44,8 @@ def _modules(package: str) -> set[str]:
 
 @pytest.mark.parametrize("package", PLUGINS)
 def test_plugin_has_the_shared_layout(package: str) -> None:
-    modules = _modules(package)
-    assert modules - OPTIONAL == LAYOUT, f"missing {LAYOUT - modules}, extra {modules - LAYOUT}"
+    modules = _modules(package) - OPTIONAL - OWN.get(package, set())
+    assert modules == LAYOUT, f"missing {LAYOUT - modules}, extra {modules - LAYOUT}"
 
 
 def test_the_example_plugin_follows_the_rule_too() -> None:

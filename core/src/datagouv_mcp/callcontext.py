@@ -1,13 +1,20 @@
-"""What one tool call carries through the layers: its tool, its deadline, and what its
-upstream calls did. Argument rules read the tool's name from here for their messages."""
+"""What one tool call carries through the layers: its tool, its deadline, what its upstream
+calls did, and where its progress goes. Argument rules read the tool's name from here for
+their messages; a long tool reports progress with `report_progress`."""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+"""Send a progress notification: (progress, total, message)."""
+
+log = logging.getLogger("datagouv_mcp.calls")
 
 
 @dataclass
@@ -19,6 +26,7 @@ class CallContext:
     upstream_calls: int = 0
     cache_hits: int = 0
     stale_since: float | None = None
+    progress: Progress | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -37,10 +45,26 @@ def current_tool(default: str = "this tool") -> str:
     return context.tool if context is not None else default
 
 
+async def report_progress(
+    progress: float, total: float | None = None, message: str | None = None
+) -> None:
+    """Tell the client how far the current call has got, if it asked to know (a progress
+    token in its request); a no-op otherwise. Never fails the call."""
+    context = _current.get()
+    if context is None or context.progress is None:
+        return
+    try:
+        await context.progress(progress, total, message)
+    except Exception:  # a client gone away must not break the tool
+        log.debug("progress notification failed", exc_info=True)
+
+
 @contextmanager
-def tool_call(tool: str, budget_seconds: float) -> Iterator[CallContext]:
+def tool_call(
+    tool: str, budget_seconds: float, progress: Progress | None = None
+) -> Iterator[CallContext]:
     """Open the context of one tool call: every upstream request inside shares this budget."""
-    context = CallContext(tool=tool, deadline=time.monotonic() + budget_seconds)
+    context = CallContext(tool=tool, deadline=time.monotonic() + budget_seconds, progress=progress)
     token = _current.set(context)
     try:
         yield context

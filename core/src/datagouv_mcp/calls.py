@@ -108,8 +108,14 @@ class ToolCalls:
         self.gateway = gateway
         self.tools = {name: sdk_tool(c.spec) for name, c in gateway.tools.items()}
 
-    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> CallToolResult:
-        """Call a tool: every outcome is a CallToolResult, and one event for a known tool."""
+    async def call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None,
+        progress: callcontext.Progress | None = None,
+    ) -> CallToolResult:
+        """Call a tool: every outcome is a CallToolResult, and one event for a known tool.
+        `progress` sends the client's progress notifications (when it asked for them)."""
         contribution = self.gateway.tools.get(name)
         if contribution is None:
             return error_result(
@@ -122,7 +128,7 @@ class ToolCalls:
         started = time.perf_counter()
         budget = self.gateway.upstream.settings.call_budget_seconds
         given = dict(arguments or {})
-        with callcontext.tool_call(name, budget) as context:
+        with callcontext.tool_call(name, budget, progress) as context:
             outcome = await self._run(contribution, self.tools[name], given)
         result = outcome.result
         if context.stale_since is not None and not result.is_error:

@@ -51,7 +51,8 @@ class GatewayServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
-        return await self.calls.call(name, arguments)
+        progress = context.report_progress if context is not None else None
+        return await self.calls.call(name, arguments, progress)
 
 
 def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]]:

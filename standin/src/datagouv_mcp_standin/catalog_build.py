@@ -26,6 +26,7 @@ from datagouv_mcp_standin.generated_index import index_generated
 from datagouv_mcp_standin.generated_parts import org_body
 from datagouv_mcp_standin.records import Json, RecordedDataset, search_fields
 from datagouv_mcp_standin.rewrite import Rewriter
+from datagouv_mcp_standin.sample_files import files_dataset
 from datagouv_mcp_standin.search import DatasetIndex
 from datagouv_mcp_standin.synthetic import GeneratedCatalogue
 from datagouv_mcp_standin.textsearch import tokens
@@ -83,6 +84,9 @@ class CatalogueBuilder:
                 entry = self.entry(item)
                 if entry.v2 is None:
                     entry.v2 = item
+        files = files_dataset()  # every file format, big CSVs, refused URLs
+        entry = self.entry(files)
+        entry.v1, entry.resources = files, list(files["resources"])
         for entry in self.datasets.values():
             link = (entry.v2 or {}).get("resources")
             if isinstance(link, dict):

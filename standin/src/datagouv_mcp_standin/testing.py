@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 
+from datagouv_mcp_standin import sample_files
 from datagouv_mcp_standin.env import server_env
 from datagouv_mcp_standin.server import BackgroundServer, base_url, bind, make_server
 
@@ -54,6 +56,15 @@ class CorpusIds:
     R2P_DATASERVICE_ID = "672cf67aa37a79f6ff3e324e"  # OpenAPI document served offline
     INSEE_ORGANIZATION_ID = "534fff81a3a7292c64a77e5c"
     ETALAB_ORGANIZATION_ID = "534fff75a3a7292c64a77de4"
+    # The sample files dataset (sample_files.py): one resource per format, at /files/sample.*
+    SAMPLE_FILES_DATASET_ID = sample_files.DATASET_ID
+    SAMPLE_RESOURCE_IDS = MappingProxyType(sample_files.SAMPLES)  # format -> resource id
+    CSV_10MB_RESOURCE_ID = sample_files._rid(11)  # generated, streamed
+    CSV_1GB_RESOURCE_ID = sample_files._rid(12)
+    CSV_4GB_RESOURCE_ID = sample_files._rid(13)
+    CSV_GZ_4GB_RESOURCE_ID = sample_files._rid(14)  # 4 GB of CSV once decompressed
+    REFUSED_URL_RESOURCE_ID = sample_files._rid(20)  # http://127.0.0.2:9/...: loopback
+    REDIRECT_TO_REFUSED_RESOURCE_ID = sample_files._rid(21)  # a redirect to that address
 
 
 class Standin:

@@ -9,7 +9,7 @@ import httpx
 
 from datagouv_mcp.upstream.addresses import Resolver, classify_address
 from datagouv_mcp.upstream.cache import ResponseCache
-from datagouv_mcp.upstream.client import Fetched, UpstreamClient, path
+from datagouv_mcp.upstream.client import FLAG, Fetched, UpstreamClient, path
 from datagouv_mcp.upstream.errors import (
     BlockedURL,
     ResponseTooLarge,
@@ -25,6 +25,7 @@ from datagouv_mcp.upstream.ratelimit import RateBudget
 from datagouv_mcp.upstream.settings import BaseUrls, UpstreamSettings
 
 __all__ = [
+    "FLAG",
     "BaseUrls",
     "BlockedURL",
     "Fetched",

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import httpx
 
@@ -56,16 +56,30 @@ def path(*segments: str, trailing_slash: bool = True) -> str:
     return joined + "/" if trailing_slash else joined
 
 
-def _pairs(params: Params) -> list[tuple[str, str]]:
+class _Flag:
+    def __repr__(self) -> str:
+        return "FLAG"
+
+
+FLAG: Any = _Flag()
+"""A query parameter's value meaning: send the name alone, without `=` (`col__isnull`)."""
+
+
+def _parts(params: Params) -> list[str]:
+    """The query string's parts, each encoded: `name=value`, or `name` for a FLAG; a None
+    value leaves its parameter out."""
     items = params.items() if isinstance(params, Mapping) else (params or [])
-    pairs = []
+    parts = []
     for key, value in items:
         if value is None:
             continue
+        if value is FLAG:
+            parts.append(quote_plus(str(key)))
+            continue
         if isinstance(value, bool):
             value = "true" if value else "false"
-        pairs.append((key, str(value)))
-    return pairs
+        parts.append(urlencode([(key, str(value))]))
+    return parts
 
 
 class UpstreamClient:
@@ -92,7 +106,7 @@ class UpstreamClient:
     def url(self, relative: str, params: Params = None) -> str:
         if "://" in relative or relative.startswith("/") or ".." in relative.split("/"):
             raise ValueError(f"not a relative API path: {relative!r}")
-        query = urlencode(_pairs(params))
+        query = "&".join(_parts(params))
         return self.base_url + relative + (f"?{query}" if query else "")
 
     async def get_json(
@@ -111,7 +125,8 @@ class UpstreamClient:
         self, relative: str, params: Params, ttl: TTLFamily | None, kind: str
     ) -> Fetched:
         url = self.url(relative, params)
-        key = f"{self.name}:{kind}:{self.url(relative, sorted(_pairs(params)))}"
+        query = "&".join(sorted(_parts(params)))
+        key = f"{self.name}:{kind}:{self.base_url}{relative}?{query}"
         context = callcontext.current()
         entry = await self._cache.get(key) if ttl is not None else None
         if ttl is not None and entry is not None and entry.age() < self._settings.ttl(ttl):
@@ -214,11 +229,15 @@ class UpstreamClient:
         self, url: str, status: int, headers: httpx.Headers, body: bytes, kind: str
     ) -> Fetched:
         if status in (404, 410):
-            message = upstream_message(body) or "Not found."
-            raise UpstreamNotFound(message)
+            detail = upstream_message(body)
+            raise UpstreamNotFound(detail or "Not found.", status=status, detail=detail)
         if 400 <= status < 500:
-            message = upstream_message(body) or f"HTTP {status}"
-            raise UpstreamBadRequest(f"The {self.label} refused the request: {message}")
+            detail = upstream_message(body)
+            raise UpstreamBadRequest(
+                f"The {self.label} refused the request: {detail or f'HTTP {status}'}",
+                status=status,
+                detail=detail,
+            )
         if status >= 300:
             raise UpstreamUnavailable(
                 f"The {self.label} answered HTTP {status}.", hint="Retry later."

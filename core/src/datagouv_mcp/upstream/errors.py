@@ -8,9 +8,24 @@ from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError, 
 
 
 class UpstreamError(ToolError):
-    """Base of every upstream failure."""
+    """Base of every upstream failure. `status` is the HTTP status when the upstream answered,
+    `detail` its own explanation (from its error body), for plugins that explain it better."""
 
     code = "upstream_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+        retryable: bool | None = None,
+        status: int | None = None,
+        detail: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint, code=code, retryable=retryable)
+        self.status = status
+        self.detail = detail
 
 
 class UpstreamNotFound(UpstreamError, NotFoundError):

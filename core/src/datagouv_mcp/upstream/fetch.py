@@ -56,6 +56,12 @@ class GuardedResponse:
         return self.response.headers
 
     @property
+    def declared_length(self) -> int | None:
+        """The Content-Length the server announced, if any."""
+        value = self.response.headers.get("content-length", "")
+        return int(value) if value.isdigit() else None
+
+    @property
     def content_type(self) -> str:
         value: str = self.response.headers.get("content-type", "")
         return value.split(";")[0].strip().lower()
@@ -108,17 +114,23 @@ class GuardedFetcher:
 
     @asynccontextmanager
     async def stream(
-        self, url: str, *, max_bytes: int | None = None, timeout: float | None = None
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        timeout: float | None = None,
+        refuse_declared: bool = True,
     ) -> AsyncIterator[GuardedResponse]:
         """Open url, following redirects through the guard; the body is read by the caller,
-        within the caps."""
+        within the caps. A declared Content-Length over the cap is refused before reading,
+        unless `refuse_declared` is false (a caller that reads only the start of a file)."""
         cap = max_bytes or self._settings.fetch_max_bytes
         budget = timeout or self._settings.fetch_timeout_seconds
         try:
             async with asyncio.timeout(budget):
                 response = await self._open(url)
                 try:
-                    self._check_status(url, response, cap)
+                    self._check_status(url, response, cap if refuse_declared else None)
                     yield GuardedResponse(response, cap)
                 finally:
                     await response.aclose()
@@ -156,7 +168,7 @@ class GuardedFetcher:
         )
 
     @staticmethod
-    def _check_status(url: str, response: httpx.Response, cap: int) -> None:
+    def _check_status(url: str, response: httpx.Response, cap: int | None) -> None:
         status = response.status_code
         if status in (404, 410):
             raise UpstreamNotFound(f"{url} answered HTTP {status}: the file is gone.")
@@ -165,7 +177,7 @@ class GuardedFetcher:
         if status >= 500:
             raise UpstreamUnavailable(f"{url} failed (HTTP {status}).", hint="Retry later.")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if cap is not None and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLarge(
                 f"The file at {url} is {int(declared):,} bytes, over the {cap:,} byte limit.",
                 hint="Use a smaller file, or a tabular query on it where available.",
