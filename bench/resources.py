@@ -6,10 +6,10 @@ Prints, for get_resource_info and query_resource_data: cold (the server's cache 
 this call, the process warmed by another call) and warm latency and upstream requests per
 call, through the SDK's client over streamable HTTP; the text size of 20 rows of 4 columns
 (and the official server's size for the same rows, its one-line-per-cell layout rebuilt);
-for download_and_parse_resource on generated CSVs of 10 MB, 1 GB and 4 GB: time to the first 1,000 rows, then to rows 2,000,001
-to 2,001,000 (about 74 MB streamed), and the server's peak RSS after each (a fresh server per
-file, so each peak is its own). Traffic stays on 127.0.0.1: a stand-in and a `datagouv-mcp
-serve` started here as subprocesses.
+for download_and_parse_resource on generated CSVs of 10 MB, 1 GB and 4 GB: time to the
+first 1,000 rows, then to rows 2,000,001 to 2,001,000 (about 74 MB streamed), and the
+server's peak RSS after each (a fresh server per file, so each peak is its own). Traffic
+stays on 127.0.0.1: a stand-in and a `datagouv-mcp serve` started here as subprocesses.
 """
 
 from __future__ import annotations
