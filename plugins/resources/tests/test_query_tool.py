@@ -195,10 +195,13 @@ async def test_a_resource_outside_the_tabular_api_points_to_the_download_tool(
     assert f"download_and_parse_resource(resource_id='{rid}')" in result.content[0].text
 
 
-async def test_a_deleted_resource_says_so(gateway: Gateway, upstream: Standin) -> None:
-    upstream.add_fault(route=f"/tabular/api/resources/{GARES}/data/", kind="status", status=410)
-    result = await call(gateway, "query_resource_data", resource_id=GARES)
-    assert result.content[0].text.startswith(f"Error: Resource {GARES} has been deleted")
+async def test_a_deleted_resource_says_so_from_the_plain_text_410(gateway: Gateway) -> None:
+    rid = CorpusIds.DELETED_TABULAR_RESOURCE_ID
+    result = await call(gateway, "query_resource_data", resource_id=rid)
+    text = result.content[0].text
+    assert text.startswith(f"Error: Resource {rid} has been deleted: Resource {rid} has been")
+    assert "permanently deleted on 2026-08-01" in text
+    assert result.structured_content["code"] == "not_found"
 
 
 async def test_a_page_past_the_end_says_where_the_end_is(gateway: Gateway) -> None:

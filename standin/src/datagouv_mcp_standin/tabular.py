@@ -51,7 +51,18 @@ def checked_rid(raw: str) -> str:
     return rid
 
 
+# A table its producer deleted: the Tabular API answers 410 in plain text (§2.2).
+DELETED_RID = "de1e7ed0-0000-4000-8000-000000000410"
+DELETED_TEXT = (
+    f"Resource {DELETED_RID} has been permanently deleted on 2026-08-01 12:00:00+00:00 by its "
+    "producer. You can find more information about this resource at "
+    "https://www.data.gouv.fr/datasets/5f7e57f11e5000000000f11e"
+)
+
+
 def table_or_404(registry: TableRegistry, rid: str) -> Table:
+    if rid == DELETED_RID:
+        raise PlainError(410, DELETED_TEXT)
     table = registry.get(rid)
     if table is None:
         raise PlainError(404, NOT_FOUND_TEXT)

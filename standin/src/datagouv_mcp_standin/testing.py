@@ -46,6 +46,7 @@ class CorpusIds:
     RADARS_RESOURCE_ID = "52200d61-5e80-4a4e-999f-6e1c184fa122"  # crawler exception, 60000 rows
     AGGREGATION_RESOURCE_ID = "b8703c69-a18f-46ab-9e7f-3a8368dcb891"  # aggregations allowed
     README_RESOURCE_ID = "aaaaaaaa-1111-bbbb-2222-cccccccccccc"  # api-tabular README table
+    DELETED_TABULAR_RESOURCE_ID = "de1e7ed0-0000-4000-8000-000000000410"  # 410, plain text
     # A resource that is not in the Tabular API
     POPULATION_HTML_RESOURCE_ID = "4792c248-8b80-4524-8605-7d4213e49051"
     # Metrics
