@@ -14,6 +14,7 @@ from datagouv_mcp_standin import (
     crawler,
     files,
     metrics,
+    sample_apis,
     tabular,
     udata_datasets,
     udata_search,
@@ -26,6 +27,15 @@ from datagouv_mcp_standin.middleware import RequestStats, StandinMiddleware
 from datagouv_mcp_standin.responses import base_url_of, json_response, rewrite
 from datagouv_mcp_standin.tables import TableRegistry
 from datagouv_mcp_standin.udata_args import NOT_FOUND
+
+
+async def sample_api_document(request: Request) -> Response:
+    """`/files/openapi/{name}`: the documents the sample dataservices point to."""
+    found = sample_apis.document(request.path_params["name"])
+    if found is None:
+        return Response("Not Found", 404, media_type="text/plain")
+    body, media = found
+    return Response(body, media_type=media)
 
 
 async def openapi_document(request: Request) -> Response:
@@ -68,6 +78,7 @@ API_ROUTES: list[BaseRoute] = [
     Route("/files/", files.files_index),
     Route("/files/generated.csv", files.generated_file),
     Route("/files/redirect", files.redirect_to),
+    Route("/files/openapi/{name}", sample_api_document),
     Route("/files/{name}", files.sample_file),
     Route("/openapi/{name}", openapi_document),
 ]

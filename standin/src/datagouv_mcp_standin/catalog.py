@@ -72,6 +72,8 @@ class Catalogue:
     metric_seeds: list[MetricSeed]
     crawler_exceptions: list[Json]
     corpus_notes: Vetting = field(default_factory=Vetting)
+    # The datasets of dataservices whose record links them (`datasets: {href, total}`).
+    dataservice_datasets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     # -- datasets --------------------------------------------------------------------------
 

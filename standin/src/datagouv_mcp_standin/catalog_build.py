@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from datagouv_mcp_standin import sample_apis
 from datagouv_mcp_standin.catalog import (
     Catalogue,
     MetricSeed,
@@ -126,6 +127,8 @@ class CatalogueBuilder:
     def collect_others(self) -> None:
         for body in self.of_kind("dataservice"):
             self.dataservices.setdefault(str(body.data["id"]), body.data)
+        for service_id in sample_apis.SAMPLES:  # every documentation case, refused URLs too
+            self.dataservices.setdefault(service_id, sample_apis.dataservice_body(service_id))
         for body in self.of_kind("dataservice_search"):
             for item in body.data.get("data") or []:
                 self.dataservices.setdefault(str(item["id"]), item)
@@ -324,4 +327,5 @@ def _build(
         metric_seeds=_metric_seeds(builder),
         crawler_exceptions=crawler,
         corpus_notes=vetting,
+        dataservice_datasets=sample_apis.related_datasets(),
     )

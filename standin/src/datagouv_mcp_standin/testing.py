@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from datagouv_mcp_standin import sample_files
+from datagouv_mcp_standin import sample_apis, sample_files
 from datagouv_mcp_standin.env import server_env
 from datagouv_mcp_standin.server import BackgroundServer, base_url, bind, make_server
 
@@ -46,6 +46,15 @@ class CorpusIds:
     RADARS_RESOURCE_ID = "52200d61-5e80-4a4e-999f-6e1c184fa122"  # crawler exception, 60000 rows
     AGGREGATION_RESOURCE_ID = "b8703c69-a18f-46ab-9e7f-3a8368dcb891"  # aggregations allowed
     README_RESOURCE_ID = "aaaaaaaa-1111-bbbb-2222-cccccccccccc"  # api-tabular README table
+    # Sample dataservices (sample_apis.py), their documents at /files/openapi/
+    OPENAPI_31_DATASERVICE_ID = sample_apis._id(1)  # OpenAPI 3.1 JSON, $ref cycles, 2 datasets
+    SWAGGER_2_DATASERVICE_ID = sample_apis._id(2)  # Swagger 2 YAML; restricted access
+    HUGE_API_DATASERVICE_ID = sample_apis._id(3)  # 3,000 operations
+    HTML_DOC_DATASERVICE_ID = sample_apis._id(4)  # its documentation URL is a web page
+    NOT_AN_API_DATASERVICE_ID = sample_apis._id(5)  # JSON that is not an API description
+    REFUSED_DOC_DATASERVICE_ID = sample_apis._id(6)  # http://127.0.0.2:9/openapi.json
+    REDIRECT_DOC_DATASERVICE_ID = sample_apis._id(7)  # a redirect to that address
+    NO_DOC_DATASERVICE_ID = sample_apis._id(8)  # no machine documentation URL
     DELETED_TABULAR_RESOURCE_ID = "de1e7ed0-0000-4000-8000-000000000410"  # 410, plain text
     # A resource that is not in the Tabular API
     POPULATION_HTML_RESOURCE_ID = "4792c248-8b80-4524-8605-7d4213e49051"

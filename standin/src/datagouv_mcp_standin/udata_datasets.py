@@ -147,8 +147,10 @@ async def datasets_v1_list(request: Request) -> Response:
     if service_key is not None:
         service = catalogue.dataservice(service_key) or {}
         linked = service.get("datasets")
-        for ref in linked if isinstance(linked, list) else []:
-            dataset = catalogue.dataset(str(ref.get("id") or ""))
+        ids = [str(ref.get("id") or "") for ref in linked] if isinstance(linked, list) else []
+        ids = ids or list(catalogue.dataservice_datasets.get(str(service.get("id")), ()))
+        for dataset_id in ids:
+            dataset = catalogue.dataset(dataset_id)
             if dataset is not None:
                 bodies.append(dataset.v1_body())
     else:
