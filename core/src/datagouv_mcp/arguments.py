@@ -27,7 +27,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema
 
-from datagouv_mcp.callcontext import current_tool
+from datagouv_mcp.callcontext import current_tool, offers
 from datagouv_mcp.errors import InvalidArgumentError
 from datagouv_mcp.text import shown
 
@@ -67,7 +67,21 @@ def is_object_id(value: str) -> bool:
     return OBJECT_ID.fullmatch(value) is not None
 
 
-def object_id_or_slug(value: str, noun: str, hint: str) -> str:
+Hint = str | Callable[[], str]
+"""A hint, or a function giving it when the error is raised (to name only offered tools)."""
+
+
+def _hint(hint: Hint) -> str:
+    return hint() if callable(hint) else hint
+
+
+def naming(tool: str, hint: str, otherwise: str) -> Callable[[], str]:
+    """A hint that names `tool` while the running server offers it, else `otherwise` (a
+    tool of a plugin switched off, or excluded, is never named)."""
+    return lambda: hint if offers(tool) else otherwise
+
+
+def object_id_or_slug(value: str, noun: str, hint: Hint) -> str:
     """A dataset, organization or dataservice id: a 24-hex ObjectId or a slug, canonical.
 
     Refused before any upstream call, a malformed value (a title, a URL, `../x`) gets a clear
@@ -86,10 +100,10 @@ def object_id_or_slug(value: str, noun: str, hint: str) -> str:
             "expected a 24-character hexadecimal id (e.g. 5c4ae55a634f4117716d5656) or a slug "
             f"(letters, digits and dashes, at most {SLUG_MAX} characters)"
         )
-    raise InvalidArgumentError(f"Invalid {noun} ID {shown(cleaned)}: {reason}.", hint=hint)
+    raise InvalidArgumentError(f"Invalid {noun} ID {shown(cleaned)}: {reason}.", hint=_hint(hint))
 
 
-def canonical_uuid(value: str, hint: str = "Find resource ids with list_dataset_resources.") -> str:
+def canonical_uuid(value: str, hint: Hint = "") -> str:
     """A resource id: a UUID (any case, hyphens optional), in canonical form."""
     try:
         return str(uuid.UUID(value.strip()))
@@ -97,11 +111,11 @@ def canonical_uuid(value: str, hint: str = "Find resource ids with list_dataset_
         raise InvalidArgumentError(
             f"Invalid resource ID {shown(value)}: expected a UUID such as "
             "3f9b1f2e-6c1d-4c8e-9d2a-1b2c3d4e5f60.",
-            hint=hint,
+            hint=_hint(hint) or None,
         ) from None
 
 
-def id_or_slug(noun: str, hint: str, *, optional: bool = False) -> AfterValidator:
+def id_or_slug(noun: str, hint: Hint, *, optional: bool = False) -> AfterValidator:
     """Rule: an ObjectId or slug (see `object_id_or_slug`). When `optional`, blank or null
     reads as not given (None); otherwise blank is refused."""
 
@@ -113,9 +127,7 @@ def id_or_slug(noun: str, hint: str, *, optional: bool = False) -> AfterValidato
     return AfterValidator(check)
 
 
-def resource_id(
-    hint: str = "Find resource ids with list_dataset_resources.", *, optional: bool = False
-) -> AfterValidator:
+def resource_id(hint: Hint = "", *, optional: bool = False) -> AfterValidator:
     """Rule: a resource UUID, canonical. When `optional`, blank or null reads as not given."""
 
     def check(value: str | None) -> str | None:

@@ -27,6 +27,8 @@ class CallContext:
     cache_hits: int = 0
     stale_since: float | None = None
     progress: Progress | None = None
+    # The tools the server offers, for hints that name one (None: not known, all named).
+    offered: frozenset[str] | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -37,6 +39,14 @@ _current: ContextVar[CallContext | None] = ContextVar("datagouv_mcp_call", defau
 
 def current() -> CallContext | None:
     return _current.get()
+
+
+def offers(tool: str) -> bool:
+    """Whether the running server offers `tool`, for a hint about to name it (True outside a
+    call, where nothing is known): a tool of a plugin switched off, or excluded, is never
+    named."""
+    context = _current.get()
+    return context is None or context.offered is None or tool in context.offered
 
 
 def current_tool(default: str = "this tool") -> str:
@@ -61,10 +71,14 @@ async def report_progress(
 
 @contextmanager
 def tool_call(
-    tool: str, budget_seconds: float, progress: Progress | None = None
+    tool: str,
+    budget_seconds: float,
+    progress: Progress | None = None,
+    offered: frozenset[str] | None = None,
 ) -> Iterator[CallContext]:
     """Open the context of one tool call: every upstream request inside shares this budget."""
-    context = CallContext(tool=tool, deadline=time.monotonic() + budget_seconds, progress=progress)
+    deadline = time.monotonic() + budget_seconds
+    context = CallContext(tool=tool, deadline=deadline, progress=progress, offered=offered)
     token = _current.set(context)
     try:
         yield context

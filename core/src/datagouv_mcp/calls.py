@@ -107,6 +107,7 @@ class ToolCalls:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.tools = {name: sdk_tool(c.spec) for name, c in gateway.tools.items()}
+        self.offered = frozenset(self.tools)
 
     async def call(
         self,
@@ -128,7 +129,7 @@ class ToolCalls:
         started = time.perf_counter()
         budget = self.gateway.upstream.settings.call_budget_seconds
         given = dict(arguments or {})
-        with callcontext.tool_call(name, budget, progress) as context:
+        with callcontext.tool_call(name, budget, progress, self.offered) as context:
             outcome = await self._run(contribution, self.tools[name], given)
         result = outcome.result
         if context.stale_since is not None and not result.is_error:

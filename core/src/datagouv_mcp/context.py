@@ -8,6 +8,7 @@ settings, and what it can read is frozen (the upstream settings included).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,6 +22,27 @@ if TYPE_CHECKING:
 SettingsT = TypeVar("SettingsT", bound="BaseSettings")
 
 
+class ToolNames:
+    """The names of the tools the running server offers, known once every plugin registered
+    its own: a hint names a tool only when `name in context.tools` (tools of a plugin that is
+    switched off, or excluded, are not offered). Read it at call time, not at registration."""
+
+    def __init__(self) -> None:
+        self._names: frozenset[str] = frozenset()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def _offer(self, names: Iterable[str]) -> None:  # the gateway's, once
+        self._names = frozenset(names)
+
+
 @dataclass(frozen=True)
 class PluginContext:
     """One plugin's view of the server, passed to its hooks as `context`.
@@ -31,6 +53,8 @@ class PluginContext:
       `urls`, read-only `settings`); its clients work inside the server's lifetime, i.e. in
       tool handlers, probes and lifespans, not in registration hooks;
     - `links`: links to the configured portal's pages (`links.dataset(slug)`, ...);
+    - `tools`: the tools the server offers (`"search_dataservices" in context.tools`), for
+      hints that name another plugin's tool; known once every plugin registered;
     - `settings(YourSettings)`: the plugin's own settings, read at start-up.
     """
 
@@ -39,6 +63,7 @@ class PluginContext:
     upstream: Upstreams
     links: SiteLinks
     own_settings: BaseSettings | None = field(default=None, repr=False)
+    tools: ToolNames = field(default_factory=ToolNames, repr=False)
 
     def settings(self, settings_class: type[SettingsT]) -> SettingsT:
         """This plugin's settings: the instance of the class its register_settings returned."""

@@ -18,7 +18,7 @@ from pluggy import HookImpl
 from pydantic_settings import BaseSettings
 
 from datagouv_mcp import text
-from datagouv_mcp.context import PluginContext
+from datagouv_mcp.context import PluginContext, ToolNames
 from datagouv_mcp.errors import StartupError, ToolError
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.plugins import LoadedPlugins, load_plugins
@@ -87,14 +87,16 @@ class Gateway:
         self.contexts: dict[str, PluginContext] = {}
 
         own = dict(self._per_plugin("register_settings", self._plugin_settings))
+        offered = ToolNames()
         self.contexts = {
             info.name: PluginContext(
-                info.name, self.version, self.upstream, self.links, own.get(info.name)
+                info.name, self.version, self.upstream, self.links, own.get(info.name), offered
             )
             for info in plugins.installed.values()
             if info.enabled
         }
         self.tools: dict[str, Contribution] = self._collect_tools()
+        offered._offer(self.tools)
         self.resources = self._collect("register_resources", ResourceSpec)
         self.prompts = self._collect("register_prompts", PromptSpec)
         self.health_checks = self._collect("register_health_checks", HealthCheck)

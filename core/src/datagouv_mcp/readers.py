@@ -7,6 +7,7 @@ the parsers read every field through these, so no KeyError or TypeError can esca
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 
@@ -63,3 +64,16 @@ def vocabulary(value: Any) -> str | None:
     if isinstance(value, dict):
         return filled(value.get("id"))
     return filled(value)
+
+
+def timestamp(value: Any) -> str | None:
+    """An ISO 8601 date or date-time, as given; None for anything else: a date field that
+    does not hold a date is not printed as one (nor can it carry other text)."""
+    text = filled(value)
+    if text is None or len(text) > 40:
+        return None
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return text.strip()

@@ -17,6 +17,7 @@ from datagouv_mcp.health import Readiness
 from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.clients import call_checked as call
 from datagouv_mcp.testing.clients import text_of
+from datagouv_mcp.testing.gateways import gateway_for
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 DVF = "5c4ae55a634f4117716d5656"
@@ -221,13 +222,28 @@ async def test_completion_never_fails_loudly(gateway: Gateway, upstream: Standin
 
 
 @pytest.mark.anyio
-async def test_server_instructions_describe_the_workflow(gateway: Gateway) -> None:
+async def test_server_instructions_describe_the_workflow(standin: Standin) -> None:
+    with_resources = gateway_for(standin.env(), plugins=["datasets", "resources"])
+    async with Client(build_server(with_resources), mode="legacy") as client:
+        instructions = client.instructions or ""
+    paragraph = next(p for p in instructions.split("\n\n") if p.startswith("Datasets:"))
+    workflow = ["search_datasets", "list_dataset_resources", "query_resource_data"]
+    positions = [paragraph.index(tool) for tool in workflow]
+    assert positions == sorted(positions)
+    assert "datagouv://datasets/{dataset_id}" in paragraph
+
+
+@pytest.mark.anyio
+async def test_hints_name_only_the_tools_the_server_offers(gateway: Gateway) -> None:
+    # This gateway runs the datasets plugin alone: query_resource_data is not offered.
     async with Client(build_server(gateway), mode="legacy") as client:
         instructions = client.instructions or ""
-    workflow = ["search_datasets", "list_dataset_resources", "query_resource_data"]
-    positions = [instructions.index(tool) for tool in workflow]
-    assert positions == sorted(positions)
-    assert "datagouv://datasets/{dataset_id}" in instructions
+        listed = await client.call_tool(
+            "list_dataset_resources", {"dataset_id": CorpusIds.POPULATION_DATASET_ID}
+        )
+    assert "query_resource_data" not in instructions
+    assert "query_resource_data" not in listed.content[0].text  # type: ignore[union-attr]
+    assert "Download a file from its URL" in listed.content[0].text  # type: ignore[union-attr]
 
 
 @pytest.mark.anyio

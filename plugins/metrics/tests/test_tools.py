@@ -123,7 +123,22 @@ async def test_no_id_at_all_says_one_is_required(gateway: Gateway) -> None:
     assert result.content[0].text.startswith(
         "Error: At least one of dataset_id, resource_id, organization_id or dataservice_id"
     )
-    assert "search_datasets" in result.content[0].text
+    # The metrics plugin alone: no search tool is offered, so none is named.
+    assert "search_datasets" not in result.content[0].text
+    assert "A dataset's id is the last part of its page URL" in result.content[0].text
+
+
+@pytest.mark.anyio
+async def test_hints_name_the_search_tools_when_the_server_offers_them(standin: Standin) -> None:
+    gateway = gateway_for(standin.env(), plugins=["metrics", "datasets", "dataservices"])
+    result = await _call(gateway)
+    text = result.content[0].text
+    for tool in ("search_datasets", "list_dataset_resources", "search_dataservices"):
+        assert tool in text
+    missing = await _call(gateway, dataset_id="0" * 24)
+    assert missing.content[0].text == (
+        f"Error: Dataset with ID '{'0' * 24}' not found.\nFind dataset ids with search_datasets."
+    )
 
 
 @pytest.mark.anyio
@@ -149,7 +164,8 @@ async def test_unknown_dataset_is_not_found(gateway: Gateway) -> None:
     result = await _call(gateway, dataset_id="0" * 24)
     assert result.is_error is True
     assert result.content[0].text == (
-        f"Error: Dataset with ID '{'0' * 24}' not found.\nFind dataset ids with search_datasets."
+        f"Error: Dataset with ID '{'0' * 24}' not found.\n"
+        "A dataset's id is the last part of its page URL on data.gouv.fr."
     )
 
 

@@ -82,7 +82,9 @@ async def test_an_unknown_id_is_not_found_and_a_bad_one_never_leaves(
     assert missing.content[0].text.startswith(
         "Error: Resource with ID '00000000-0000-4000-8000-000000000000' not found."
     )
-    assert "list_dataset_resources" in missing.content[0].text
+    # The resources plugin alone: list_dataset_resources is not offered, so not named.
+    assert "list_dataset_resources" not in missing.content[0].text
+    assert "shown on its dataset's page" in missing.content[0].text
     assert bad.content[0].text.startswith("Error: Invalid resource ID '../../1/users/me'")
     assert upstream.stats()["routes"].get("GET /api/2/datasets/resources/{rid}/", 0) == 1
 
@@ -99,3 +101,13 @@ async def test_it_still_answers_when_the_tabular_api_and_crawler_are_down(
     assert data["tabular"]["available"] is True
     assert data["tabular"]["reason"].startswith("could not read its profile")
     assert "Columns: unknown" in result.content[0].text
+
+
+async def test_the_hint_names_list_dataset_resources_when_offered(standin: Standin) -> None:
+    from datagouv_mcp.testing.gateways import gateway_for
+
+    gateway = gateway_for(standin.env(), plugins=["resources", "datasets"])
+    missing = await call(
+        gateway, "get_resource_info", resource_id="00000000-0000-4000-8000-000000000000"
+    )
+    assert "Use list_dataset_resources to find a resource ID" in missing.content[0].text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 
+from datagouv_mcp import callcontext
 from datagouv_mcp.upstream.addresses import Resolver, classify_address
 from datagouv_mcp.upstream.cache import ResponseCache
 from datagouv_mcp.upstream.client import FLAG, Fetched, UpstreamClient, path
@@ -28,6 +31,7 @@ __all__ = [
     "FLAG",
     "BaseUrls",
     "BlockedURL",
+    "Document",
     "Fetched",
     "GuardedFetcher",
     "GuardedResponse",
@@ -68,6 +72,18 @@ def _same_host_only(base_url: str) -> Callable[[httpx.Request], Awaitable[None]]
             )
 
     return check
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document fetched from a URL of the catalogue: where it ended up (after redirects),
+    its content type, its bytes; `stale` when it is the last good copy."""
+
+    url: str
+    content_type: str
+    body: bytes
+    fetched_at: float
+    stale: bool = False
 
 
 class Upstreams:
@@ -148,6 +164,36 @@ class Upstreams:
                 name, label, base, http, self._cache, rate, settings
             )
         self._fetcher = GuardedFetcher(settings, self.user_agent, self._resolver)
+
+    async def document(self, url: str, *, max_bytes: int | None = None) -> Document:
+        """A document found in the catalogue (an OpenAPI description, say), through the
+        guarded fetch, kept in the response cache for the `document` TTL; when its server
+        fails and an expired copy is kept, that copy, marked stale (as the APIs' answers)."""
+        if self._cache is None:
+            raise RuntimeError(NOT_RUNNING)
+        key = f"fetch:document:{url}"
+        entry = await self._cache.get(key)
+        ttl = self._settings.ttl("document")
+        kept = None
+        if entry is not None:
+            kept_url, kept_type, kept_body = entry.data
+            kept = Document(kept_url, kept_type, kept_body, entry.stored_at)
+        if kept is not None and entry is not None and entry.age() < ttl:
+            return kept
+        try:
+            final_url, content_type, body = await self.fetch.fetch_bytes(url, max_bytes=max_bytes)
+        except (UpstreamUnavailable, UpstreamTimeout):
+            if kept is None:
+                raise
+            context = callcontext.current()
+            if context is not None:
+                since = kept.fetched_at
+                context.stale_since = min(context.stale_since or since, since)
+            return Document(kept.url, kept.content_type, kept.body, kept.fetched_at, stale=True)
+        await self._cache.set(
+            key, (final_url, content_type, body), ttl + self._settings.cache_stale_seconds
+        )
+        return Document(final_url, content_type, body, fetched_at=time.time())
 
     async def aclose(self) -> None:
         clients, self._clients = self._clients, {}

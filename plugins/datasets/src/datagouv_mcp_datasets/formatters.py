@@ -9,7 +9,7 @@ capped by the tools with `datagouv_mcp.text.bounded`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from datagouv_mcp.text import block, inline
 from datagouv_mcp_datasets.models import (
@@ -36,6 +36,10 @@ QUALITY_LABELS = {
     "all_resources_available": "all resources available",
     "resources_documentation": "resources documented",
 }
+
+
+def _everything(tool: str) -> bool:
+    return True
 
 
 def human_size(size: int) -> str:
@@ -292,7 +296,7 @@ def _resource(number: int, resource: Resource) -> list[str]:
     return [*lines, ""]
 
 
-def format_resources(result: DatasetResources) -> str:
+def format_resources(result: DatasetResources, offers: Callable[[str], bool] = _everything) -> str:
     lines = [
         f"Resources in dataset: {inline(result.dataset_title, TITLE) or 'Untitled'}",
         f"Dataset ID: {result.dataset_id}",
@@ -318,10 +322,16 @@ def format_resources(result: DatasetResources) -> str:
     if result.next_page is not None:
         call = _call("list_dataset_resources", dataset_id=result.dataset_id, page=result.next_page)
         lines.append(f"More resources: call {call} (same page_size and filters).")
-    lines.append(
-        "Resources with 'Tabular API: yes' can be queried with query_resource_data; download "
-        "the others from their URL (the Latest URL always points to the current file)."
-    )
+    if offers("query_resource_data"):
+        lines.append(
+            "Resources with 'Tabular API: yes' can be queried with query_resource_data; "
+            "download the others from their URL (the Latest URL always points to the current "
+            "file)."
+        )
+    else:
+        lines.append(
+            "Download a file from its URL (the Latest URL always points to the current one)."
+        )
     return "\n".join(lines)
 
 

@@ -27,13 +27,17 @@ def register_resources(context: PluginContext) -> list[ResourceSpec]:
 
 
 @hookimpl
-def server_instructions() -> str:
+def server_instructions(context: PluginContext) -> str:
+    query = (
+        "query a tabular resource with query_resource_data, or download the file from its URL"
+        if "query_resource_data" in context.tools
+        else "download a file from its URL"
+    )
     return (
         "Datasets: start with search_datasets (short, specific keywords: every word must "
         "match; filter by organization, tag, format, geozone...), then list_dataset_resources "
         "with a dataset ID to see its files: resource IDs, formats, sizes, URLs, and whether "
-        "the Tabular API can query each. Then query a tabular resource with "
-        "query_resource_data (when that tool is available), or download the file from its URL. "
+        f"the Tabular API can query each. Then {query}. "
         "get_dataset_info gives a dataset's full description, licence, coverage and quality; "
         "search_organizations finds publishers, whose ID filters search_datasets. A dataset's "
         "raw record is also readable as the resource datagouv://datasets/{dataset_id}."

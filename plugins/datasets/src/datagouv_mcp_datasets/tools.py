@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from datagouv_mcp import NotFoundError, PluginContext, ToolResult, ToolSpec
 from datagouv_mcp.arguments import Page, PageSize, is_object_id, reachable, search_window
+from datagouv_mcp.callcontext import offers
 from datagouv_mcp.generic_words import without_generic_words
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.text import bounded, truncate
@@ -336,7 +337,7 @@ def list_dataset_resources(catalogue: Catalogue) -> ToolSpec:
             filters=shown_filters({"resource_type": resource_type, "query": query}),
             resources=cut_descriptions(found.resources, settings.resource_description_chars),
         )
-        return ToolResult(catalogue.text(formatters.format_resources(result)), result)
+        return ToolResult(catalogue.text(formatters.format_resources(result, offers)), result)
 
     return ToolSpec(
         "list_dataset_resources",

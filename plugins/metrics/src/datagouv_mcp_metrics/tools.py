@@ -94,7 +94,7 @@ class Metrics:
             record = await self.client.record(kind, given)
         except UpstreamNotFound:
             raise NotFoundError(
-                f"{LABELS[kind]} with ID '{given}' not found.", hint=WHERE_IDS[kind]
+                f"{LABELS[kind]} with ID '{given}' not found.", hint=WHERE_IDS[kind]()
             ) from None
         except UpstreamError:
             if must_resolve:
@@ -150,7 +150,7 @@ def get_metrics(metrics: Metrics) -> ToolSpec:
             raise InvalidArgumentError(
                 "At least one of dataset_id, resource_id, organization_id or dataservice_id "
                 "is required.",
-                hint=" ".join(WHERE_IDS.values()),
+                hint=" ".join(where() for where in WHERE_IDS.values()),
             )
         note = metrics.demo_note()
         outcomes = await asyncio.gather(

@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datagouv_mcp.arguments import NULLABLE_STRING, nullable_enum, one_of, resource_id
+from datagouv_mcp.arguments import NULLABLE_STRING, naming, nullable_enum, one_of, resource_id
 from datagouv_mcp.callcontext import current_tool
 from datagouv_mcp.errors import InvalidArgumentError
 
-FIND_RESOURCE = (
-    "Use list_dataset_resources to find a resource ID (the Resource ID: line of each result)."
+FIND_RESOURCE = naming(
+    "list_dataset_resources",
+    "Use list_dataset_resources to find a resource ID (the Resource ID: line of each result).",
+    "A resource's ID is a UUID, shown on its dataset's page on data.gouv.fr.",
 )
 
 # The Tabular API's operators, with its semantics (less and greater are inclusive, differs
@@ -92,7 +94,7 @@ class Aggregation(BaseModel):
 ResourceId = Annotated[
     str,
     resource_id(FIND_RESOURCE),
-    Field(description="A resource's ID (a UUID), from list_dataset_resources."),
+    Field(description="A resource's ID (a UUID)."),
 ]
 QueryPage = Annotated[int, Field(ge=1, description="Page number, starting at 1.")]
 FilterColumn = Annotated[

@@ -9,6 +9,7 @@ from the catalogue or a file goes through `datagouv_mcp.text` (one line, fenced 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from datagouv_mcp.text import block, inline
@@ -77,7 +78,11 @@ def _column(column: Column) -> str:
     return f"- {inline(column.name, 100)}" + (f": {', '.join(parts)}" if parts else "")
 
 
-def format_resource_info(info: ResourceInfo) -> str:
+def _everything(tool: str) -> bool:
+    return True
+
+
+def format_resource_info(info: ResourceInfo, offers: Callable[[str], bool] = _everything) -> str:
     resource, tabular = info.resource, info.tabular
     lines = [f"Resource Information: {inline(resource.title, TITLE) or 'Unknown'}", ""]
     lines.append(f"Resource ID: {resource.id}")
@@ -114,13 +119,14 @@ def format_resource_info(info: ResourceInfo) -> str:
         lines += ["", *facts]
     lines += ["", "Tabular API availability:", _availability(info)]
     if tabular.available:
-        lines += _tabular_facts(info)
+        lines += _tabular_facts(info, offers)
     else:
         lines.append(f"Why: {tabular.reason}")
-        lines.append(
-            f"Next: download_and_parse_resource(resource_id='{resource.id}') reads the first "
-            "rows of its file (CSV, JSON, Excel, ZIP...); or download it from its URL."
-        )
+        if offers("download_and_parse_resource"):
+            lines.append(
+                f"Next: download_and_parse_resource(resource_id='{resource.id}') reads the "
+                "first rows of its file (CSV, JSON, Excel, ZIP...); or download it from its URL."
+            )
     return "\n".join(lines)
 
 
@@ -135,7 +141,7 @@ def _availability(info: ResourceInfo) -> str:
     return "⚠️  Not available via Tabular API (may not be tabular data)"
 
 
-def _tabular_facts(info: ResourceInfo) -> list[str]:
+def _tabular_facts(info: ResourceInfo, offers: Callable[[str], bool]) -> list[str]:
     tabular = info.tabular
     lines = []
     if tabular.rows is not None:
@@ -152,10 +158,11 @@ def _tabular_facts(info: ResourceInfo) -> list[str]:
         lines.append(f"Indexed columns (the only ones aggregates may use): {indexed}")
     allowed = "allowed" if tabular.aggregation_allowed else "not allowed for this resource"
     lines.append(f"Aggregation (group_by and aggregates of query_resource_data): {allowed}")
-    lines.append(
-        f"Next: query_resource_data(resource_id='{info.resource.id}') reads its rows; filter "
-        "and sort on the columns above."
-    )
+    if offers("query_resource_data"):
+        lines.append(
+            f"Next: query_resource_data(resource_id='{info.resource.id}') reads its rows; "
+            "filter and sort on the columns above."
+        )
     return lines
 
 

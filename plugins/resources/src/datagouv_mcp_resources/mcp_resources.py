@@ -23,7 +23,7 @@ DATASETS, PER_DATASET = 3, 5
 def resource_record(resources: Resources) -> ResourceSpec:
     async def read_resource(resource_id: str) -> str:
         # The record as data.gouv.fr's API v2 gives it, with its dataset's id.
-        checked = canonical_uuid(resource_id, FIND_RESOURCE)
+        checked = canonical_uuid(resource_id, FIND_RESOURCE)  # a hint, evaluated if raised
         await resources.record(checked)  # a miss says how to find an id
         return json.dumps(await resources.client.resource(checked), ensure_ascii=False)
 

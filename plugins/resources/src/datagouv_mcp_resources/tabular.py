@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from datagouv_mcp import InvalidArgumentError, NotFoundError, ToolError
+from datagouv_mcp.arguments import naming
+from datagouv_mcp.callcontext import offers
 from datagouv_mcp.text import clip
 from datagouv_mcp.upstream import FLAG, UpstreamError
 from datagouv_mcp_resources.arguments import VALUELESS
@@ -32,7 +34,18 @@ LOADED_FORMATS = {
     "xls": 50 * 2**20,
     "xlsx": 12_800 * 2**10,
 }
-DOWNLOAD_INSTEAD = "Read its file with download_and_parse_resource(resource_id='{rid}')."
+
+
+def read_instead(rid: str) -> str:
+    """Where the rows of a resource outside the Tabular API are, naming offered tools only."""
+    hint = (
+        f"Read its file with download_and_parse_resource(resource_id='{rid}')."
+        if offers("download_and_parse_resource")
+        else "Download its file from its URL."
+    )
+    if offers("get_resource_info"):
+        hint += " get_resource_info says why it is not in the Tabular API."
+    return hint
 
 
 def why_not(resource: Resource) -> str:
@@ -203,14 +216,17 @@ async def explain(
     if status == 404 and not detail.lower().startswith("database error"):
         return NotFoundError(
             f"Resource {resource_id} is not in the Tabular API, so its rows cannot be queried.",
-            hint=DOWNLOAD_INSTEAD.format(rid=resource_id)
-            + " get_resource_info says why it is not in the Tabular API.",
+            hint=read_instead(resource_id),
             code="not_in_tabular_api",
         )
     if status == 410:
         return NotFoundError(
             f"Resource {resource_id} has been deleted: {clip(detail, 300)}",
-            hint="Find a current resource with list_dataset_resources.",
+            hint=naming(
+                "list_dataset_resources",
+                "Find a current resource with list_dataset_resources.",
+                "Find a current resource on the dataset's page.",
+            )(),
         )
     if "does not exist" in lowered and "column" in lowered:
         missing = detail.rsplit(".", 1)[-1].split(" does not exist")[0].strip().strip('"')

@@ -20,6 +20,7 @@ from datagouv_mcp import (
     ToolResult,
     ToolSpec,
 )
+from datagouv_mcp.callcontext import offers
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.text import bounded
 from datagouv_mcp.upstream import UpstreamError, UpstreamNotFound
@@ -116,7 +117,7 @@ class Resources:
             raise NotFoundError(
                 f"Resource with ID '{resource_id}' "
                 + ("belongs to a deleted dataset." if gone else "not found."),
-                hint=FIND_RESOURCE,
+                hint=FIND_RESOURCE(),
             ) from None
         return parse_resource_record(raw, self.links)
 
@@ -176,7 +177,7 @@ def get_resource_info(resources: Resources) -> ToolSpec:
             dataset=dataset,
             tabular=tabular.tabular_info(resource, policy, profile),
         )
-        return ToolResult(resources.text(format_resource_info(info)), info)
+        return ToolResult(resources.text(format_resource_info(info, offers)), info)
 
     return ToolSpec(
         "get_resource_info", "Get resource info", GET_RESOURCE_INFO, handler, ResourceInfo
