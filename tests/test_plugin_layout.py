@@ -25,7 +25,12 @@ LAYOUT = {
     "testing",  # test helpers shipped with the plugin
 }
 OPTIONAL = {"mcp_resources", "prompts"}  # register_resources, register_prompts
-PLUGINS = ["datagouv_mcp_datasets", "datagouv_mcp_metrics", "datagouv_mcp_resources"]
+PLUGINS = [
+    "datagouv_mcp_datasets",
+    "datagouv_mcp_metrics",
+    "datagouv_mcp_resources",
+    "datagouv_mcp_dataservices",
+]
 # Modules of work only one plugin has, named for what they hold (docs/writing-plugins.md).
 OWN = {
     "datagouv_mcp_resources": {
@@ -33,6 +38,9 @@ OWN = {
         "downloads",  # reading a file: formats, caps, gzip, ZIP members, spreadsheets
         "file_readers",  # streamed readers of CSV; spreadsheets; what they share
         "json_readers",  # streamed readers of JSON, GeoJSON, JSON Lines
+    },
+    "datagouv_mcp_dataservices": {
+        "openapi",  # API descriptions (OpenAPI 3.x, Swagger 2) to a bounded summary
     },
 }
 

@@ -55,7 +55,8 @@ def format_search(result: SearchDataservicesResult, offers: Offers = _everything
     for offset, api in enumerate(result.dataservices, 1):
         lines += [f"{first + offset}. {inline(api.title, TITLE) or 'Untitled'}", f"   ID: {api.id}"]
         if api.description and api.description.strip():
-            lines.append(f"   Description: {inline(api.description, 200)}")
+            # cut by the tool (search_description_chars), `…` marking the cut
+            lines.append(f"   Description: {inline(api.description, len(api.description))}")
         if api.organization is not None and api.organization.name:
             lines.append(f"   Organization: {inline(api.organization.name, TITLE)}")
         if api.base_api_url:
@@ -206,10 +207,10 @@ def format_spec(summary: OpenApiSummary, base_api_url: str | None) -> str:
     matching = summary.operations_matching
     first = (summary.page - 1) * summary.page_size + 1
     last = first + len(spec.operations) - 1
-    scope = f"{summary.operations_total} operations"
+    scope = f"{summary.operations_total:,} operations"
     if summary.filters:
         filters = ", ".join(f"{k}={inline(v, 100)}" for k, v in summary.filters.items())
-        scope += f", {matching} matching {filters}"
+        scope += f", {matching:,} matching {filters}"
     shown = f"{first}-{last} shown" if spec.operations else "none on this page"
     lines += ["", f"Endpoints ({scope}; {shown}):"]
     for operation in spec.operations:
@@ -218,11 +219,11 @@ def format_spec(summary: OpenApiSummary, base_api_url: str | None) -> str:
         remaining = matching - last
         lines += [
             "",
-            f"More operations: {remaining} remain; call again with page={summary.next_page} "
+            f"More operations: {remaining:,} remain; call again with page={summary.next_page} "
             "(same filters), or narrow with path_filter, tag or method.",
         ]
     elif not spec.operations and matching:
-        lines.append(f"This page is past the last one: {matching} operations, ask for page 1.")
+        lines.append(f"This page is past the last one: {matching:,} operations, ask for page 1.")
     elif not matching and summary.filters:
         lines.append("No operation matches these filters.")
     return "\n".join(lines)

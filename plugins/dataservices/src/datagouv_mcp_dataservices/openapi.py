@@ -34,6 +34,10 @@ class OpenApiError(ParseError):
     source = "The API's documentation URL"
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 class _Budget:
     def __init__(self) -> None:
         self.left = NODE_BUDGET
@@ -134,7 +138,7 @@ def _fields(schema: Any, resolver: Resolver) -> list[BodyField]:
     resolved, _ = resolver.deref(schema)
     record = readers.obj(resolved)
     parts = [record]
-    for part in record.get("allOf") or []:
+    for part in _list(record.get("allOf")):
         parts.append(readers.obj(resolver.deref(part)[0]))
     fields: list[BodyField] = []
     for part in parts:
@@ -210,7 +214,7 @@ def _operation(
     merged: dict[tuple[str, str], Parameter] = {}
     body: list[BodyField] | None = None
     body_type: str | None = None
-    for item in [*shared, *(raw.get("parameters") or [])]:
+    for item in [*shared, *_list(raw.get("parameters"))]:
         resolver.budget.spend()
         resolved, _ = resolver.deref(item)
         record = readers.obj(resolved)
@@ -224,10 +228,12 @@ def _operation(
         request, _ = resolver.deref(raw.get("requestBody"))
         body_type, schema = _content_schema(readers.obj(request).get("content"))
         body = _fields(schema, resolver) if schema is not None else []
+    # No summary: the description's start (many descriptions have only that).
+    summary = readers.text(raw.get("summary")) or readers.text(raw.get("description")) or ""
     return Operation(
         method=method.upper(),
         path=clip(path, 300),
-        summary=clip(" ".join((readers.text(raw.get("summary")) or "").split()), MAX_TEXT) or None,
+        summary=clip(" ".join(summary.split()), MAX_TEXT) or None,
         operation_id=readers.filled(raw.get("operationId")),
         tags=[clip(tag, 60) for tag in readers.strings(raw.get("tags"))][:10],
         parameters=list(merged.values())[:MAX_PARAMETERS],
@@ -247,7 +253,7 @@ def _servers(document: dict[str, Any], swagger: bool) -> list[str]:
             [f"{scheme}://{host}{base}" for scheme in schemes] if host else ([base] if base else [])
         )
     servers = []
-    for server in document.get("servers") or []:
+    for server in _list(document.get("servers")):
         url = readers.filled(readers.obj(server).get("url"))
         if url is None:
             continue

@@ -144,6 +144,14 @@ def _shown(filters: Mapping[str, Filter]) -> dict[str, str]:
     }
 
 
+def _short(api: Dataservice, limit: int) -> Dataservice:
+    """The record with its description cut near `limit` at a word, `…` saying it was cut."""
+    if not api.description:
+        return api
+    kept, cut = truncate(api.description, limit)
+    return api.model_copy(update={"description": (kept + "…" if cut else kept) or None})
+
+
 def search_dataservices(catalogue: Catalogue) -> ToolSpec:
     settings = catalogue.settings
 
@@ -192,12 +200,7 @@ def search_dataservices(catalogue: Catalogue) -> ToolSpec:
             effective_query=effective,
             dropped_words=dropped,
             filters=_shown(filters),
-            dataservices=[
-                api.model_copy(update={"description": truncate(api.description, limit)[0] or None})
-                if api.description
-                else api
-                for api in found.dataservices
-            ],
+            dataservices=[_short(api, limit) for api in found.dataservices],
         )
         return ToolResult(catalogue.text(format_search(result, offers)), result)
 
