@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -65,7 +65,7 @@ def describe_invalid_arguments(tool: str, error: ValidationError) -> InvalidArgu
     )
 
 
-def sdk_tool(spec: ToolSpec) -> Tool:
+def sdk_tool(spec: ToolSpec, offered: Container[str]) -> Tool:
     """The SDK's view of a tool, for `tools/list` and for argument validation: the handler's
     parameters as input schema, the output model as output schema. The SDK never calls it:
     `ToolCalls.call` does."""
@@ -82,7 +82,7 @@ def sdk_tool(spec: ToolSpec) -> Tool:
         never_called,
         name=spec.name,
         title=spec.title,
-        description=spec.description,
+        description=spec.described(offered),
         annotations=spec.annotations,
         structured_output=True,
     )
@@ -106,8 +106,8 @@ class ToolCalls:
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
-        self.tools = {name: sdk_tool(c.spec) for name, c in gateway.tools.items()}
-        self.offered = frozenset(self.tools)
+        self.offered = frozenset(gateway.tools)
+        self.tools = {name: sdk_tool(c.spec, self.offered) for name, c in gateway.tools.items()}
 
     async def call(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,14 +40,23 @@ class ToolSpec:
     The handler is an async function returning `ToolResult` whose `data` is an instance of
     `output_model`; it raises `datagouv_mcp.errors.ToolError` for failures meant for the model
     (and lets a parser's `ParseError` through).
+
+    `description` is the text, or a function of the names of the tools the server offers,
+    called once every plugin has registered its tools: a description that names another
+    plugin's tool ("then query_resource_data") names it only when it is offered.
     """
 
     name: str
     title: str
-    description: str
+    description: str | Callable[[Container[str]], str]
     handler: Callable[..., Awaitable[ToolResult]]
     output_model: type[BaseModel]
     annotations: ToolAnnotations = field(default_factory=lambda: READ_ONLY)
+
+    def described(self, offered: Container[str]) -> str:
+        """The description, given the tools the server offers."""
+        text = self.description
+        return text if isinstance(text, str) else text(offered)
 
 
 @dataclass(frozen=True)

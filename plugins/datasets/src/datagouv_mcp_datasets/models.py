@@ -103,9 +103,7 @@ class Resource(Frozen):
     created_at: str | None = None
     last_modified: str | None = None
     data_schema: SchemaRef | None = Field(None, description="The data schema it follows.")
-    tabular_api: bool = Field(
-        False, description="True when the Tabular API can query it (query_resource_data)."
-    )
+    tabular_api: bool = Field(False, description="True when the Tabular API can query it.")
     available: bool | None = Field(None, description="The crawler's last availability check.")
 
 

@@ -8,7 +8,7 @@ Names and arguments are the official server's, with the filters it lacked as opt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -81,7 +81,13 @@ Use `sort` to order results: created, last_update, reuses, followers, views, opt
 prefixed with '-' for descending (e.g. -last_update). Use `last_update_range` to keep recently \
 updated datasets: last_30_days, last_12_months, last_3_years.
 
-Typical workflow: search_datasets → list_dataset_resources → query_resource_data."""
+Typical workflow: search_datasets → list_dataset_resources → {rows}."""
+
+
+def search_datasets_description(offered: Container[str]) -> str:
+    rows = "query_resource_data" if "query_resource_data" in offered else "the files' URLs"
+    return SEARCH_DATASETS.format(rows=rows)
+
 
 SEARCH_ORGANIZATIONS = """Find publishing organizations on data.gouv.fr (who publishes \
 datasets and reuses).
@@ -106,8 +112,14 @@ LIST_DATASET_RESOURCES = """List the resources (files) of a dataset with their m
 Returns each resource's ID, title, format, size, MIME type, type, URL, permanent latest URL, \
 last modification, schema, and whether the Tabular API can query it. Large datasets are \
 paginated (page, page_size); filter with resource_type (e.g. main) or query (words of the \
-title). Next step: query_resource_data for resources marked 'Tabular API: yes', or download \
-the file from its URL for the others."""
+title). Next step: {next}"""
+
+
+def list_dataset_resources_description(offered: Container[str]) -> str:
+    if "query_resource_data" in offered:
+        step = "query_resource_data for resources marked 'Tabular API: yes', or download the "
+        return LIST_DATASET_RESOURCES.format(next=step + "file from its URL for the others.")
+    return LIST_DATASET_RESOURCES.format(next="download a file from its URL.")
 
 
 @dataclass(frozen=True)
@@ -254,7 +266,11 @@ def search_datasets(catalogue: Catalogue) -> ToolSpec:
         return ToolResult(catalogue.text(text), result)
 
     return ToolSpec(
-        "search_datasets", "Search datasets", SEARCH_DATASETS, handler, SearchDatasetsResult
+        "search_datasets",
+        "Search datasets",
+        search_datasets_description,
+        handler,
+        SearchDatasetsResult,
     )
 
 
@@ -342,7 +358,7 @@ def list_dataset_resources(catalogue: Catalogue) -> ToolSpec:
     return ToolSpec(
         "list_dataset_resources",
         "List dataset resources",
-        LIST_DATASET_RESOURCES,
+        list_dataset_resources_description,
         handler,
         DatasetResources,
     )
