@@ -12,9 +12,11 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
 
+from datagouv_mcp.upstream import Document
 from datagouv_mcp_dataservices import testing
 from datagouv_mcp_dataservices.openapi import OpenApiError, parse_spec, summarise
 from datagouv_mcp_dataservices.testing import descriptions, json_values
+from datagouv_mcp_dataservices.tools import ParsedSpecs
 from datagouv_mcp_standin import sample_apis
 
 relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -145,3 +147,18 @@ def test_an_operation_without_summary_shows_its_description_start() -> None:
     assert first.summary is not None and first.summary.startswith("Renvoie les communes. Paginé")
     assert len(first.summary) <= 300
     assert second.summary == "Court"
+
+
+@pytest.mark.anyio
+async def test_a_description_is_summarised_once_per_content() -> None:
+    def document(title: str, url: str = "https://api.example.org/openapi.json") -> Document:
+        body = json.dumps({"openapi": "3.0.0", "info": {"title": title}, "paths": {}})
+        return Document(url, "application/json", body.encode(), fetched_at=0.0)
+
+    specs = ParsedSpecs(size=2)
+    first = await specs.summary(document("a"))
+    assert await specs.summary(document("a")) is first  # paging: the same summary
+    changed = await specs.summary(document("b"))  # the document changed upstream
+    assert changed.title == "b"
+    await specs.summary(document("c", url="https://api.example.org/other.json"))
+    assert await specs.summary(document("a")) is not first  # the oldest was let go

@@ -7,8 +7,10 @@ come from the settings, so the handlers' annotations are evaluated where they ar
 """
 
 import asyncio
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from pydantic import Field
@@ -19,7 +21,7 @@ from datagouv_mcp.callcontext import offers
 from datagouv_mcp.generic_words import without_generic_words
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.text import bounded, truncate
-from datagouv_mcp.upstream import UpstreamError, UpstreamNotFound
+from datagouv_mcp.upstream import Document, UpstreamError, UpstreamNotFound
 from datagouv_mcp_dataservices.arguments import (
     AccessType,
     DataserviceId,
@@ -38,6 +40,7 @@ from datagouv_mcp_dataservices.arguments import (
 from datagouv_mcp_dataservices.client import DataservicesClient, Filter
 from datagouv_mcp_dataservices.formatters import format_info, format_search, format_spec
 from datagouv_mcp_dataservices.models import (
+    ApiSpec,
     Dataservice,
     DataserviceInfo,
     DatasetRef,
@@ -85,6 +88,27 @@ response. OpenAPI 3.0 and 3.1, Swagger 2, in JSON or YAML. Long descriptions are
 narrow with path_filter, tag or method, page through with page."""
 
 
+class ParsedSpecs:
+    """The last few API descriptions summarised, by URL and content: paging through a
+    description, or filtering it, summarises the document once. Summarising runs in a worker
+    thread, so a large description never holds up the other calls."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[str, bytes], ApiSpec] = OrderedDict()
+
+    async def summary(self, document: Document) -> ApiSpec:
+        key = (document.url, hashlib.blake2b(document.body, digest_size=16).digest())
+        spec = self._kept.get(key)
+        if spec is None:
+            spec = await asyncio.to_thread(parse_spec, document.body, document.content_type)
+            self._kept[key] = spec
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        self._kept.move_to_end(key)
+        return spec
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """What the dataservices tools share: the client, the settings, the portal's links, and
@@ -93,6 +117,7 @@ class Catalogue:
     client: DataservicesClient
     settings: DataservicesSettings
     links: SiteLinks
+    specs: ParsedSpecs = field(default_factory=ParsedSpecs)
 
     @classmethod
     def of(cls, context: PluginContext) -> "Catalogue":
@@ -271,7 +296,7 @@ def get_dataservice_openapi_spec(catalogue: Catalogue) -> ToolSpec:
             )
         document = await catalogue.client.document(url, settings.spec_max_bytes)
         try:
-            spec = parse_spec(document.body, document.content_type)
+            spec = await catalogue.specs.summary(document)
         except OpenApiError as exc:
             elsewhere = api.technical_documentation_url or api.business_documentation_url
             raise ToolError(
