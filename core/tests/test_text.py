@@ -48,3 +48,22 @@ def test_clip_keeps_at_most_the_limit_and_marks_a_cut(content: str, limit: int) 
     clipped = text.clip(content, limit)
     assert len(clipped) <= limit
     assert clipped == content or clipped.endswith(text.MARK)
+
+
+def test_human_size_matches_the_official_units() -> None:
+    assert [
+        text.human_size(n) for n in (0, 1023, 1024, 1536, 5 * 1024**2, 3 * 1024**3, 5 * 1024**4)
+    ] == [
+        "0 B",
+        "1023 B",
+        "1.0 KB",
+        "1.5 KB",
+        "5.0 MB",
+        "3.0 GB",
+        "5120.0 GB",
+    ]
+
+
+def test_a_table_escapes_pipes_and_keeps_one_line_per_row() -> None:
+    rows = [{"__id": 1, "a": "x|y", "b": "line\nbreak"}, {"__id": 2, "a": None, "b": True}]
+    assert text.table(["__id", "a", "b"], rows, 60) == ["a|b", "x\\|y|line break", "|true"]

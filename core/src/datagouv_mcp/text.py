@@ -11,7 +11,10 @@ answer, `bounded` (cut at a line, saying so).
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 TAG = "catalogue_text"
 MARK = "…"
@@ -72,3 +75,35 @@ def bounded(text: str, limit: int) -> str:
     cut = text.rfind("\n", 0, limit)
     kept = text[: cut if cut > limit // 2 else limit]
     return f"{kept}\n[Output cut at {len(kept)} of {len(text)} characters: ask for a smaller page.]"
+
+
+def human_size(size: int) -> str:
+    """Bytes in the official server's units (binary multiples, one decimal)."""
+    if size < 1024:
+        return f"{size} B"
+    for unit, power in (("KB", 1), ("MB", 2), ("GB", 3)):
+        if size < 1024 ** (power + 1) or unit == "GB":
+            return f"{size / 1024**power:.1f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def cell(value: Any, limit: int) -> str:
+    """One value as a table cell: one line, pipes escaped, cut to `limit` with a marker."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    else:
+        text = str(value)
+    return inline(text, limit).replace("|", "\\|")
+
+
+def table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> list[str]:
+    """Rows as a compact table: the header once, then one line per row, cells separated by
+    `|` (the `__id` column of the Tabular API left out)."""
+    shown = [name for name in columns if name != "__id"] or list(columns)
+    lines = ["|".join(cell(name, limit) for name in shown)]
+    lines += ["|".join(cell(row.get(name), limit) for name in shown) for row in rows]
+    return lines

@@ -20,7 +20,6 @@ from datagouv_mcp_datasets.formatters import (
     format_organizations,
     format_resources,
     format_search_datasets,
-    human_size,
 )
 from datagouv_mcp_datasets.models import (
     DatasetResources,
@@ -230,17 +229,3 @@ def test_long_description_says_how_much_was_cut() -> None:
     text = format_dataset_info(dataset, 300)
     assert "more characters not shown]" in text
     assert "The whole description is in the structured content" in text
-
-
-def test_human_size_matches_the_official_units() -> None:
-    assert [
-        human_size(n) for n in (0, 1023, 1024, 1536, 5 * 1024**2, 3 * 1024**3, 5 * 1024**4)
-    ] == [
-        "0 B",
-        "1023 B",
-        "1.0 KB",
-        "1.5 KB",
-        "5.0 MB",
-        "3.0 GB",
-        "5120.0 GB",
-    ]

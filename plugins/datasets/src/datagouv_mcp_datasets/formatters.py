@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from datagouv_mcp.text import block, inline
+from datagouv_mcp.text import block, human_size, inline
 from datagouv_mcp_datasets.models import (
     Dataset,
     DatasetResources,
@@ -40,16 +40,6 @@ QUALITY_LABELS = {
 
 def _everything(tool: str) -> bool:
     return True
-
-
-def human_size(size: int) -> str:
-    """Bytes in the official server's units (binary multiples, one decimal)."""
-    if size < 1024:
-        return f"{size} B"
-    for unit, power in (("KB", 1), ("MB", 2), ("GB", 3)):
-        if size < 1024 ** (power + 1) or unit == "GB":
-            return f"{size / 1024**power:.1f} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _tags(tags: list[str], shown: int) -> str:

@@ -8,11 +8,9 @@ from the catalogue or a file goes through `datagouv_mcp.text` (one line, fenced 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
-from datagouv_mcp.text import block, inline
+from datagouv_mcp.text import block, human_size, inline, table
 from datagouv_mcp_resources.models import (
     AppliedFilter,
     Column,
@@ -57,16 +55,6 @@ FORMAT_LABELS = {
     "json": "JSON",
 }
 PLAIN_FORMATS = frozenset({"string", "int", "float"})
-
-
-def human_size(size: int) -> str:
-    """Bytes in the official server's units (binary multiples, one decimal)."""
-    if size < 1024:
-        return f"{size} B"
-    for unit, power in (("KB", 1), ("MB", 2), ("GB", 3)):
-        if size < 1024 ** (power + 1) or unit == "GB":
-            return f"{size / 1024**power:.1f} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _column(column: Column) -> str:
@@ -167,27 +155,6 @@ def _tabular_facts(info: ResourceInfo, offers: Callable[[str], bool]) -> list[st
 
 
 # -- rows ------------------------------------------------------------------------------------
-
-
-def cell(value: Any, limit: int) -> str:
-    """One value as a table cell: one line, pipes escaped, cut to `limit` with a marker."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    else:
-        text = str(value)
-    return inline(text, limit).replace("|", "\\|")
-
-
-def table(columns: list[str], rows: list[dict[str, Any]], limit: int) -> list[str]:
-    """The header once, then one line per row, cells separated by `|`."""
-    shown = [name for name in columns if name != "__id"] or columns
-    lines = ["|".join(cell(name, limit) for name in shown)]
-    lines += ["|".join(cell(row.get(name), limit) for name in shown) for row in rows]
-    return lines
 
 
 def _filter(applied: AppliedFilter) -> str:
