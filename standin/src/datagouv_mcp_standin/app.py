@@ -24,6 +24,7 @@ from datagouv_mcp_standin.catalog import Catalogue
 from datagouv_mcp_standin.faults import FaultRegistry, parse_fault
 from datagouv_mcp_standin.metric_series import MetricViews
 from datagouv_mcp_standin.middleware import RequestStats, StandinMiddleware
+from datagouv_mcp_standin.parquet import ParquetExports, parquet_export
 from datagouv_mcp_standin.responses import base_url_of, json_response, rewrite
 from datagouv_mcp_standin.tables import TableRegistry
 from datagouv_mcp_standin.udata_args import NOT_FOUND
@@ -81,6 +82,7 @@ API_ROUTES: list[BaseRoute] = [
     Route("/files/openapi/{name}", sample_api_document),
     Route("/files/{name}", files.sample_file),
     Route("/openapi/{name}", openapi_document),
+    Route("/parquet/{name}", parquet_export),
 ]
 
 
@@ -122,6 +124,7 @@ def create_app(
     inner.router.redirect_slashes = False
     inner.state.catalogue = catalogue
     inner.state.tables = TableRegistry(catalogue)
+    inner.state.parquet = ParquetExports(catalogue, inner.state.tables)
     inner.state.metric_views = MetricViews(catalogue)
     inner.state.faults = registry
     inner.state.stats = stats

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from datagouv_mcp_standin import vocabulary as vocab
 from datagouv_mcp_standin.ids import days_before_reference, iso, mix, object_id
-from datagouv_mcp_standin.records import API, SITE, Json
+from datagouv_mcp_standin.records import API, PARQUET_EXPORT_URL, PARQUET_URL, SITE, Json
 from datagouv_mcp_standin.rewrite import STANDIN_ORIGIN
 from datagouv_mcp_standin.textsearch import slugify
 
@@ -95,6 +95,7 @@ def resource_body(
     if tabular:
         extras["analysis:parsing:parsing_table"] = rid.replace("-", "")[:32]
         extras["analysis:parsing:finished_at"] = created_at
+        extras[PARQUET_URL] = PARQUET_EXPORT_URL.format(rid=rid)
     return {
         "checksum": None if remote else {"type": "sha1", "value": f"{mix(size):016x}" * 2},
         "created_at": created_at,

@@ -11,6 +11,11 @@ Json = dict[str, Any]
 SITE = "https://www.data.gouv.fr"
 API = SITE + "/api"
 
+# hydra's Parquet export of a parsed table, and where it publishes them (the stand-in serves
+# that host, and the other one seen in the corpus, at /parquet/).
+PARQUET_URL = "analysis:parsing:parquet_url"
+PARQUET_EXPORT_URL = "https://object.files.data.gouv.fr/hydra-parquet/hydra-parquet/{rid}.parquet"
+
 TABULAR_FORMATS = frozenset({"csv", "parquet", "xls", "xlsx", "ods", "tsv", "csv.gz"})
 _FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("tabular", TABULAR_FORMATS),

@@ -24,6 +24,9 @@ PRODUCTION_PREFIXES: tuple[tuple[str, str], ...] = (
     ("https://crawler.data.gouv.fr/api/", "/crawler/api/"),
     ("https://static.data.gouv.fr/", "/static/"),
     ("http://static.data.gouv.fr/", "/static/"),
+    # hydra's Parquet exports (analysis:parsing:parquet_url), both hosts seen in the corpus
+    ("https://object.files.data.gouv.fr/hydra-parquet/hydra-parquet/", "/parquet/"),
+    ("https://hydra.s3.rbx.io.cloud.ovh.net/parquet/", "/parquet/"),
 )
 
 # Generated objects that point at stand-in-only paths (/files/, /openapi/) are written with

@@ -1,13 +1,14 @@
 """A dataset of test files: one resource per file format the gateway may meet, generated CSVs
-of 10 MB, 1 GB and 4 GB (streamed, never held in memory), and resources whose URL the
-gateway's guarded fetch must refuse. Always in the catalogue, marked generated.
+of 10 MB, 1 GB and 4 GB (streamed, never held in memory), tables of the Tabular API of a known
+size (with and without a Parquet export), and resources whose URL the gateway's guarded
+fetch must refuse. Always in the catalogue, marked generated.
 """
 
 from __future__ import annotations
 
 from datagouv_mcp_standin.fillers import GENERATED_MARK, skeleton_dataset
 from datagouv_mcp_standin.generated_parts import resource_body
-from datagouv_mcp_standin.records import Json
+from datagouv_mcp_standin.records import PARQUET_URL, Json
 from datagouv_mcp_standin.rewrite import STANDIN_ORIGIN
 
 DATASET_ID = "5f7e57f11e5000000000f11e"
@@ -38,6 +39,14 @@ GENERATED = {  # resource id: (rows, gzip)
     _rid(13): (4 * 1024**3 // BYTES_PER_ROW, False),
     _rid(14): (4 * 1024**3 // BYTES_PER_ROW, True),
 }
+# Tables of the Tabular API (family `mesures`: commune, departement, annee, indicateur,
+# valeur, nombre), their file holding the same rows: resource id -> (rows, Parquet export).
+TABLES = {
+    _rid(30): (1_000, True),
+    _rid(31): (1_000_000, True),
+    _rid(32): (1_000, False),  # parsed, but published without a Parquet export
+}
+TABLE_FAMILY = "mesures"
 # 127.0.0.2 is loopback but not in the gateway's fetch allowlist: refused by classification,
 # before any connection. Port 9 (discard) would answer nothing anyway.
 REFUSED_URL = "http://127.0.0.2:9/refused.csv"
@@ -67,6 +76,15 @@ def files_dataset() -> Json:
         url = f"{STANDIN_ORIGIN}/files/generated.csv?rows={rows}" + ("&gzip=1" if gzip else "")
         title = f"CSV généré de {size / 1024**3:.2f} Go" + (" compressé" if gzip else "")
         resources.append(_resource(rid, title, fmt, url, None if gzip else size))
+    for rid, (rows, parquet) in TABLES.items():
+        url = f"https://static.data.gouv.fr/resources/{SLUG}/{rid}.csv"
+        body = resource_body(rid, f"Mesures d'essai, {rows:,} lignes".replace(",", " "), "csv",
+                             "main", url, CREATED, tabular=True)  # fmt: skip
+        body["filesize"] = rows * BYTES_PER_ROW
+        body["extras"][GENERATED_MARK] = True
+        if not parquet:
+            del body["extras"][PARQUET_URL]
+        resources.append(body)
     for rid, url in REFUSED.items():
         resources.append(_resource(rid, "Fichier à une adresse refusée", "csv", url, None))
     body = skeleton_dataset(DATASET_ID, resources)

@@ -73,6 +73,10 @@ class CorpusIds:
     CSV_1GB_RESOURCE_ID = sample_files._rid(12)
     CSV_4GB_RESOURCE_ID = sample_files._rid(13)
     CSV_GZ_4GB_RESOURCE_ID = sample_files._rid(14)  # 4 GB of CSV once decompressed
+    # Tabular tables of a known size (family `mesures`), their CSV holding the same rows
+    TABLE_1K_RESOURCE_ID = sample_files._rid(30)  # 1,000 rows, with a Parquet export
+    TABLE_1M_RESOURCE_ID = sample_files._rid(31)  # 1,000,000 rows, with a Parquet export
+    TABLE_1K_NO_PARQUET_RESOURCE_ID = sample_files._rid(32)  # 1,000 rows, no Parquet export
     REFUSED_URL_RESOURCE_ID = sample_files._rid(20)  # http://127.0.0.2:9/...: loopback
     REDIRECT_TO_REFUSED_RESOURCE_ID = sample_files._rid(21)  # a redirect to that address
 
