@@ -19,3 +19,11 @@ def _no_internet_by_default() -> Iterator[None]:
         for name, value in OFFLINE_UPSTREAM.items():
             patch.setenv(name, value)
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sql_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The SQL plugin's table cache and workers' files: never in the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAGOUV_MCP_SQL_CACHE_DIR", str(tmp_path_factory.mktemp("sql-cache")))
+        yield

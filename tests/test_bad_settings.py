@@ -30,6 +30,8 @@ BAD = [
     ("DATAGOUV_MCP_METRICS_MAX_MONTHS", "0", "expected an integer from 1 to 600"),
     ("DATAGOUV_MCP_METRICS_ON_DEMO", "maybe", "expected one of: production, unavailable"),
     ("DATAGOUV_MCP_DATASETS_DESCRIPTION_CHARS", "x", "expected an integer from 200 to 100000"),
+    ("DATAGOUV_MCP_SQL_TIMEOUT_SECONDS", "0", "expected a number greater than 0"),
+    ("DATAGOUV_MCP_SQL_WORKER_ADDRESS_SPACE_MB", "600", "expected at least the memory limit"),
 ]
 SECRET = {"SENTRY_DSN", "DATAGOUV_MCP_CACHE_URL", "DATAGOUV_MCP_RATE_LIMIT_URL"}
 

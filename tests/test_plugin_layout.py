@@ -30,6 +30,7 @@ PLUGINS = [
     "datagouv_mcp_metrics",
     "datagouv_mcp_resources",
     "datagouv_mcp_dataservices",
+    "datagouv_mcp_sql",
 ]
 # Modules of work only one plugin has, named for what they hold (docs/writing-plugins.md).
 OWN = {
@@ -41,6 +42,11 @@ OWN = {
     },
     "datagouv_mcp_dataservices": {
         "openapi",  # API descriptions (OpenAPI 3.x, Swagger 2) to a bounded summary
+    },
+    "datagouv_mcp_sql": {
+        "sandbox",  # the worker process: DuckDB, locked down, one job at a time
+        "workers",  # the worker processes seen from the server: start, time out, replace
+        "table_cache",  # the on-disk Parquet tables, by resource version, bounded in bytes
     },
 }
 

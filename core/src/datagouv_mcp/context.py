@@ -43,9 +43,11 @@ class ToolNames:
         self._names = frozenset(names)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PluginContext:
-    """One plugin's view of the server, passed to its hooks as `context`.
+    """One plugin's view of the server, passed to its hooks as `context`: the same object to
+    every hook of one plugin in one server (compared and hashed by identity, so a plugin may
+    key what it builds in register_tools by it, for its lifespan to close).
 
     - `name`: the plugin's name (its entry point), e.g. "metrics";
     - `version`: the server's version;

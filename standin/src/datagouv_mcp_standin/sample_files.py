@@ -78,7 +78,7 @@ def files_dataset() -> Json:
         resources.append(_resource(rid, title, fmt, url, None if gzip else size))
     for rid, (rows, parquet) in TABLES.items():
         url = f"https://static.data.gouv.fr/resources/{SLUG}/{rid}.csv"
-        body = resource_body(rid, f"Mesures d'essai, {rows:,} lignes".replace(",", " "), "csv",
+        body = resource_body(rid, f"Mesures d'essai, {rows:_} lignes".replace("_", " "), "csv",
                              "main", url, CREATED, tabular=True)  # fmt: skip
         body["filesize"] = rows * BYTES_PER_ROW
         body["extras"][GENERATED_MARK] = True
