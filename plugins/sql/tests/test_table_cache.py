@@ -25,7 +25,7 @@ class Builder:
 
 async def test_built_once_then_read_from_disk(tmp_path: Path) -> None:
     cache, build = TableCache(tmp_path, 10_000), Builder(100)
-    key = version_key("r1", "https://x/r1.parquet", "2026-01-01")
+    key = version_key("r1", "parquet", "2026-01-01")
     async with cache.lease(key, build) as (path, cached):
         assert cached is False and path.read_bytes() == b"x" * 100
     async with cache.lease(key, build) as (path, cached):
@@ -38,8 +38,8 @@ async def test_built_once_then_read_from_disk(tmp_path: Path) -> None:
 
 async def test_a_new_last_modified_is_a_new_version_and_drops_the_old(tmp_path: Path) -> None:
     cache, build = TableCache(tmp_path, 10_000), Builder(100)
-    old = version_key("r1", "https://x/r1.parquet", "2026-01-01")
-    new = version_key("r1", "https://x/r1.parquet", "2026-02-01")
+    old = version_key("r1", "parquet", "2026-01-01")
+    new = version_key("r1", "parquet", "2026-02-01")
     assert old != new
     async with cache.lease(old, build):
         pass
@@ -50,7 +50,7 @@ async def test_a_new_last_modified_is_a_new_version_and_drops_the_old(tmp_path: 
 
 async def test_least_recently_used_go_first_never_one_in_use(tmp_path: Path) -> None:
     cache, build = TableCache(tmp_path, 250), Builder(100)
-    keys = [version_key(f"r{n}", "u", None) for n in range(4)]
+    keys = [version_key(f"r{n}", "parquet", None) for n in range(4)]
     async with cache.lease(keys[0], build):
         for key in keys[1:]:
             async with cache.lease(key, build):

@@ -4,6 +4,8 @@ Parquet export and the CSV fallback, the cache, and the guarded fetch."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ from mcp import Client
 
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server
-from datagouv_mcp_standin.testing import CorpusIds, Standin
+from datagouv_mcp_standin.corpus import DEFAULT_CORPUS
+from datagouv_mcp_standin.testing import CorpusIds, Standin, running_standin
 
 from .conftest import call, sql_gateway
 
@@ -193,3 +196,35 @@ async def test_a_download_reports_progress(gateway: Gateway) -> None:
     assert result.structured_content["source"]["kind"] == "csv"
     assert result.structured_content["rows"][0]["n"] > 200_000
     assert len(seen) >= 8 and seen == sorted(seen)
+
+
+def _corpus_with_gentiles(root: Path, last_modified: str) -> Path:
+    """The recorded gentilés record alone, its `last_modified` set."""
+    name = "www_v2_resource_gentiles_csv_REDACTED_mcpts"
+    source = DEFAULT_CORPUS / "04_resource_v2"
+    folder = root / "04_resource_v2"
+    folder.mkdir(parents=True)
+    body = json.loads((source / f"{name}.json").read_text(encoding="utf-8"))
+    body["resource"]["last_modified"] = last_modified
+    (folder / f"{name}.json").write_text(json.dumps(body), encoding="utf-8")
+    shutil.copy(source / f"{name}.meta.json", folder / f"{name}.meta.json")
+    return root
+
+
+async def test_a_new_last_modified_fetches_the_table_again(tmp_path: Path) -> None:
+    """Three servers on one cache folder: the same date reads the kept table; a new date (the
+    portal says the file changed) downloads it again."""
+    cache = tmp_path / "cache"
+    rid = CorpusIds.GENTILES_RESOURCE_ID
+    seen = []
+    for n, date in enumerate(["2026-09-01T00:00:00+00:00", "2026-09-01T00:00:00+00:00",
+                              "2026-10-01T00:00:00+00:00"]):  # fmt: skip
+        corpus = _corpus_with_gentiles(tmp_path / f"corpus-{n}", date)
+        with running_standin(corpus=corpus) as standin:
+            gateway = sql_gateway(standin, cache)
+            result = await call(gateway, "query_resource_sql", resource_id=rid,
+                                sql="SELECT count(*) AS n FROM data")  # fmt: skip
+            seen.append((result.structured_content["source"]["cached"],
+                         standin.requests("/parquet/")))  # fmt: skip
+    assert seen == [(False, 1), (True, 0), (False, 1)]
+    assert len(list((cache / "tables").glob(f"{rid}.*.parquet"))) == 1  # the old one deleted

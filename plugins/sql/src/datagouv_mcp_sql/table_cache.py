@@ -1,10 +1,11 @@
 """The on-disk cache of the tables SQL runs over: one Parquet file per resource version.
 
-A version is the resource's id with a digest of where its data came from and the resource's
-`last_modified`: when the portal says the file changed, the next query builds a new version
-and the old one is deleted. The folder is bounded in bytes; the least recently used files go
-first, never one a query is reading. Files are written under a temporary name and renamed,
-so a reader never sees half a file; leftovers of an interrupted build are removed at start.
+A version is the resource's id with a digest of the kind of source (its Parquet export, its
+CSV) and the resource's `last_modified`: when the portal says the file changed, the next
+query builds a new version and the old one is deleted. The folder is bounded in bytes; the
+least recently used files go first, never one a query is reading. Files are written under a
+temporary name and renamed, so a reader never sees half a file; leftovers of an interrupted
+build are removed at start.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ SUFFIX = ".parquet"
 PARTIAL = ".part"
 
 
-def version_key(resource_id: str, source_url: str, last_modified: str | None) -> str:
-    """`<resource id>.<digest>`: a new key whenever the source or its date moves."""
-    digest = hashlib.sha256(f"{source_url}\n{last_modified or ''}".encode()).hexdigest()[:16]
+def version_key(resource_id: str, source: str, last_modified: str | None) -> str:
+    """`<resource id>.<digest>`: a new key whenever the source kind (the Parquet export, the
+    CSV) or the resource's date moves. Not the URL: udata moves `last_modified` when a
+    resource's file or URL changes, and the same data reached by another host is the same."""
+    digest = hashlib.sha256(f"{source}\n{last_modified or ''}".encode()).hexdigest()[:16]
     return f"{resource_id}.{digest}"
 
 

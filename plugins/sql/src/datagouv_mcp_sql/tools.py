@@ -191,7 +191,7 @@ class Sql:
             raise self._no_source(resource)
         for position, (kind, url) in enumerate(sources):
             assert url is not None
-            key = version_key(resource.id, url, resource.last_modified)
+            key = version_key(resource.id, kind, resource.last_modified)
             try:
                 build = functools.partial(
                     self._parquet if kind == "parquet" else self._converted, url, resource=resource
