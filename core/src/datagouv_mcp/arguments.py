@@ -41,6 +41,11 @@ SLUG_MAX = 350
 
 # udata's Elasticsearch window: page * page_size may not exceed it.
 SEARCH_WINDOW = 10_000
+# udata's vocabularies, shared by its searches (datasets, dataservices).
+LAST_UPDATE_RANGES = ["last_30_days", "last_12_months", "last_3_years"]
+PRODUCER_TYPES = [
+    "public-service", "association", "company", "local-authority", "user", "not-specified",
+]  # fmt: skip
 
 Page = Annotated[int, Field(ge=1, description="Page number, starting at 1.")]
 PageSize = Annotated[int, Field(ge=1, le=100, description="Results per page, 1 to 100.")]

@@ -8,7 +8,9 @@ from typing import Annotated
 from pydantic import Field
 
 from datagouv_mcp.arguments import (
+    LAST_UPDATE_RANGES,
     NULLABLE_STRING,
+    PRODUCER_TYPES,
     both_directions,
     comma_terms,
     id_or_slug,
@@ -34,10 +36,6 @@ def find_organization() -> str:
 
 SORTS = ["created", "views", "followers"]
 ACCESS_TYPES = ["open", "open_with_account", "restricted"]
-PRODUCER_TYPES = [
-    "public-service", "association", "company", "local-authority", "user", "not-specified",
-]  # fmt: skip
-LAST_UPDATE_RANGES = ["last_30_days", "last_12_months", "last_3_years"]
 METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
 DataserviceId = Annotated[

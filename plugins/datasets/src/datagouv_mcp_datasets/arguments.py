@@ -14,7 +14,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from datagouv_mcp.arguments import (
+    LAST_UPDATE_RANGES,
     NULLABLE_STRING,
+    PRODUCER_TYPES,
     both_directions,
     comma_terms,
     id_or_slug,
@@ -35,12 +37,9 @@ FIND_ORGANIZATION = (
 
 DATASET_SORTS = ["created", "last_update", "reuses", "followers", "views"]
 ORGANIZATION_SORTS = ["reuses", "datasets", "followers", "views", "created"]
-LAST_UPDATE_RANGES = ["last_30_days", "last_12_months", "last_3_years"]
 DATASET_BADGES = ["pivotal-data", "spd", "inspire", "hvd", "sl", "sr"]
 ORGANIZATION_BADGES = ["public-service", "certified", "association", "company", "local-authority"]
-DATASET_PRODUCER_TYPES = [
-    "public-service", "association", "company", "local-authority", "user", "not-specified",
-]  # fmt: skip
+DATASET_PRODUCER_TYPES = PRODUCER_TYPES
 ORGANIZATION_PRODUCER_TYPES = [t for t in DATASET_PRODUCER_TYPES if t != "user"]
 FORMAT_FAMILIES = ["tabular", "machine_readable", "geographical", "documents", "other"]
 RESOURCE_TYPES = ["main", "documentation", "update", "api", "code", "other"]
