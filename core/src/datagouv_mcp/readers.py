@@ -7,6 +7,7 @@ the parsers read every field through these, so no KeyError or TypeError can esca
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -66,14 +67,36 @@ def vocabulary(value: Any) -> str | None:
     return filled(value)
 
 
+ID_MAX = 120
+_NOT_ID = re.compile(r"[^A-Za-z0-9_.:@+-]")
+
+
+def identifier(value: Any) -> str | None:
+    """An id or a slug: the characters ids are made of (letters, digits, `_ . : @ + -`), at
+    most ID_MAX; anything else dropped; None when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    return _NOT_ID.sub("", value)[:ID_MAX] or None
+
+
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
+)
+
+
 def timestamp(value: Any) -> str | None:
-    """An ISO 8601 date or date-time, as given; None for anything else: a date field that
-    does not hold a date is not printed as one (nor can it carry other text)."""
+    """An ISO 8601 date or date-time (ASCII digits, a real calendar day), as given; None for
+    anything else: a date field that does not hold a date is not printed as one (nor can it
+    carry other text)."""
     text = filled(value)
     if text is None or len(text) > 40:
         return None
+    text = text.strip()
+    if not _ISO.fullmatch(text):
+        return None
     try:
-        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return text.strip()
+    return text

@@ -296,7 +296,6 @@ async def test_openapi_spec_fetch_never_reaches_a_refused_address(
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254: cloud metadata"),
         ("http://10.1.2.3/openapi.json", "10.1.2.3: private"),
         ("http://[::ffff:127.0.0.2]:9/openapi.json", "loopback"),
-        ("file:///etc/passwd", "file"),
     ],
 )
 async def test_openapi_spec_refuses_internal_addresses_by_classification(
@@ -310,3 +309,16 @@ async def test_openapi_spec_refuses_internal_addresses_by_classification(
     assert result.structured_content["code"] == "blocked_url", result.content[0].text
     assert said in result.content[0].text
     assert "Traceback" not in result.content[0].text
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://127.0.0.1/x", "javascript:x"])
+async def test_a_documentation_url_that_is_not_http_reads_as_none(url: str, tmp_path: Path) -> None:
+    """Not an http(s) URL: the record's field reads as absent (core `fields.Link`), so it is
+    neither fetched nor printed."""
+    dataservice_id = "5f7e57ca4a4700000000ca04"
+    with running_standin(corpus=_corpus_with(tmp_path, {dataservice_id: url})) as standin:
+        gateway = gateway_for(standin.env(), plugins=["dataservices"])
+        result = await call(gateway, "get_dataservice_openapi_spec", dataservice_id=dataservice_id)
+        info = await call(gateway, "get_dataservice_info", dataservice_id=dataservice_id)
+    assert result.structured_content["code"] == "no_api_description"
+    assert url not in result.content[0].text and url not in info.content[0].text

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datagouv_mcp import readers
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp_datasets import testing
 from datagouv_mcp_datasets.models import FormatCount
@@ -72,7 +73,7 @@ def test_any_json_is_a_dataset_or_our_error(payload: Any) -> None:
         dataset = parse_dataset(payload, LINKS)
     except DatasetsParseError:
         return
-    assert dataset.id == payload["id"]
+    assert dataset.id == readers.identifier(payload["id"])
     assert dataset.url is not None and dataset.url.startswith(LINKS.site)
 
 
@@ -107,7 +108,7 @@ def test_any_json_is_an_organization_or_our_error(payload: Any) -> None:
         organization = parse_organization(payload, LINKS)
     except DatasetsParseError:
         return
-    assert organization.id == payload["id"]
+    assert organization.id == readers.identifier(payload["id"])
 
 
 @relaxed

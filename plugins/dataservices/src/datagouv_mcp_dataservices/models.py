@@ -4,51 +4,53 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datagouv_mcp.fields import Identifier, Link, OptionalIdentifier, Timestamp
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
 class OrganizationRef(Frozen):
-    id: str | None = None
+    id: OptionalIdentifier = None
     name: str = ""
     acronym: str | None = None
-    slug: str | None = None
-    url: str | None = None
+    slug: OptionalIdentifier = None
+    url: Link = None
 
 
 class DatasetRef(Frozen):
-    id: str
+    id: Identifier
     title: str = ""
-    url: str | None = None
+    url: Link = None
 
 
 class Dataservice(Frozen):
-    id: str
+    id: Identifier
     title: str = ""
-    slug: str | None = None
+    slug: OptionalIdentifier = None
     acronym: str | None = None
-    url: str | None = Field(None, description="The dataservice's page on the portal.")
+    url: Link = Field(None, description="The dataservice's page on the portal.")
     description: str | None = None
     organization: OrganizationRef | None = None
-    base_api_url: str | None = None
-    machine_documentation_url: str | None = Field(
+    base_api_url: Link = None
+    machine_documentation_url: Link = Field(
         None, description="The OpenAPI or Swagger description (get_dataservice_openapi_spec)."
     )
-    technical_documentation_url: str | None = None
-    business_documentation_url: str | None = None
+    technical_documentation_url: Link = None
+    business_documentation_url: Link = None
     access_type: str | None = Field(None, description="open, restricted, open_with_account...")
-    authorization_request_url: str | None = None
+    authorization_request_url: Link = None
     license: str | None = None
     tags: list[str] = Field(default_factory=list)
     rate_limiting: str | None = None
-    rate_limiting_url: str | None = None
+    rate_limiting_url: Link = None
     availability: float | None = Field(None, description="Published availability, 0 to 100.")
-    availability_url: str | None = None
+    availability_url: Link = None
     format: str | None = None
-    created_at: str | None = None
-    metadata_modified_at: str | None = None
-    archived_at: str | None = None
+    created_at: Timestamp = None
+    metadata_modified_at: Timestamp = None
+    archived_at: Timestamp = None
     datasets_count: int | None = None
     badges: list[str] = Field(default_factory=list)
 

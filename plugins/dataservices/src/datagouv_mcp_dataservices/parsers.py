@@ -24,7 +24,7 @@ class DataservicesParseError(ParseError):
 def _organization(raw: Any, links: SiteLinks) -> OrganizationRef | None:
     if not isinstance(raw, dict):
         return None
-    id_, slug = readers.filled(raw.get("id")), readers.filled(raw.get("slug"))
+    id_, slug = readers.identifier(raw.get("id")), readers.identifier(raw.get("slug"))
     key = slug or id_
     return OrganizationRef(
         id=id_,
@@ -38,14 +38,14 @@ def _organization(raw: Any, links: SiteLinks) -> OrganizationRef | None:
 def parse_dataservice(raw: Any, links: SiteLinks) -> Dataservice:
     if not isinstance(raw, dict):
         raise DataservicesParseError("a dataservice record is not a JSON object")
-    id_ = readers.filled(raw.get("id"))
+    id_ = readers.identifier(raw.get("id"))
     if id_ is None:
         raise DataservicesParseError("a dataservice record has no id")
     availability = readers.number(raw.get("availability"))
     return Dataservice(
         id=id_,
         title=readers.text(raw.get("title")) or "",
-        slug=readers.filled(raw.get("slug")),
+        slug=readers.identifier(raw.get("slug")),
         acronym=readers.filled(raw.get("acronym")),
         url=links.dataservice(id_),
         description=readers.text(raw.get("description")),
@@ -107,16 +107,16 @@ def parse_datasets(raw: Any, links: SiteLinks) -> tuple[list[DatasetRef], int | 
     refs = []
     data = record.get("data")
     for item in data if isinstance(data, list) else []:
-        id_ = readers.filled(readers.obj(item).get("id"))
+        id_ = readers.identifier(readers.obj(item).get("id"))
         if id_ is not None:
-            slug = readers.filled(readers.obj(item).get("slug"))
+            slug = readers.identifier(readers.obj(item).get("slug"))
             title = readers.text(readers.obj(item).get("title")) or ""
             refs.append(DatasetRef(id=id_, title=title, url=links.dataset(slug or id_)))
     return refs, readers.count(record.get("total"))
 
 
 def parse_organization_id(raw: Any) -> str:
-    id_ = readers.filled(readers.obj(raw).get("id"))
+    id_ = readers.identifier(readers.obj(raw).get("id"))
     if id_ is None:
         raise DataservicesParseError("the organization record has no id")
     return id_

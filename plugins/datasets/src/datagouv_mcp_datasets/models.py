@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datagouv_mcp.fields import Identifier, Link, OptionalIdentifier, Timestamp
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -17,20 +19,20 @@ class Frozen(BaseModel):
 
 
 class OrganizationRef(Frozen):
-    id: str | None = None
+    id: OptionalIdentifier = None
     name: str = ""
     acronym: str | None = None
-    slug: str | None = None
-    url: str | None = Field(None, description="The organization's page on the portal.")
+    slug: OptionalIdentifier = None
+    url: Link = Field(None, description="The organization's page on the portal.")
     badges: list[str] = Field(default_factory=list)
 
 
 class OwnerRef(Frozen):
     """A user who publishes a dataset without an organization."""
 
-    id: str | None = None
+    id: OptionalIdentifier = None
     name: str = ""
-    slug: str | None = None
+    slug: OptionalIdentifier = None
 
 
 class SpatialCoverage(Frozen):
@@ -40,8 +42,8 @@ class SpatialCoverage(Frozen):
 
 
 class TemporalCoverage(Frozen):
-    start: str | None = None
-    end: str | None = None
+    start: Timestamp = None
+    end: Timestamp = None
 
 
 class Quality(Frozen):
@@ -71,7 +73,7 @@ class OrganizationMetrics(Frozen):
 class SchemaRef(Frozen):
     name: str | None = None
     version: str | None = None
-    url: str | None = None
+    url: Link = None
 
 
 class FormatCount(Frozen):
@@ -88,7 +90,7 @@ class FacetBucket(Frozen):
 
 
 class Resource(Frozen):
-    id: str
+    id: Identifier
     title: str = ""
     description: str | None = None
     format: str | None = None
@@ -96,23 +98,23 @@ class Resource(Frozen):
     mime: str | None = None
     type: str | None = Field(None, description="main, documentation, update, api, code, other.")
     filetype: str | None = Field(None, description="file (hosted) or remote.")
-    url: str | None = Field(None, description="The file's own URL.")
-    latest_url: str | None = Field(
+    url: Link = Field(None, description="The file's own URL.")
+    latest_url: Link = Field(
         None, description="Permanent URL that redirects to the latest version of the file."
     )
-    created_at: str | None = None
-    last_modified: str | None = None
+    created_at: Timestamp = None
+    last_modified: Timestamp = None
     data_schema: SchemaRef | None = Field(None, description="The data schema it follows.")
     tabular_api: bool = Field(False, description="True when the Tabular API can query it.")
     available: bool | None = Field(None, description="The crawler's last availability check.")
 
 
 class Dataset(Frozen):
-    id: str
+    id: Identifier
     title: str = ""
-    slug: str | None = None
+    slug: OptionalIdentifier = None
     acronym: str | None = None
-    url: str | None = Field(None, description="The dataset's page on the portal.")
+    url: Link = Field(None, description="The dataset's page on the portal.")
     description: str | None = None
     description_short: str | None = None
     organization: OrganizationRef | None = None
@@ -121,14 +123,14 @@ class Dataset(Frozen):
     badges: list[str] = Field(default_factory=list)
     license: str | None = None
     frequency: str | None = None
-    frequency_date: str | None = None
+    frequency_date: Timestamp = None
     spatial: SpatialCoverage | None = None
     temporal_coverage: TemporalCoverage | None = None
-    created_at: str | None = None
-    last_modified: str | None = None
-    last_update: str | None = Field(None, description="Last modification of a resource.")
-    archived: str | None = None
-    deleted: str | None = None
+    created_at: Timestamp = None
+    last_modified: Timestamp = None
+    last_update: Timestamp = Field(None, description="Last modification of a resource.")
+    archived: Timestamp = None
+    deleted: Timestamp = None
     private: bool = False
     featured: bool | None = None
     access_type: str | None = None
@@ -142,17 +144,17 @@ class Dataset(Frozen):
 
 
 class Organization(Frozen):
-    id: str
+    id: Identifier
     name: str = ""
     acronym: str | None = None
-    slug: str | None = None
-    url: str | None = Field(None, description="The organization's page on the portal.")
-    website: str | None = None
+    slug: OptionalIdentifier = None
+    url: Link = Field(None, description="The organization's page on the portal.")
+    website: Link = None
     description: str | None = None
     badges: list[str] = Field(default_factory=list)
     business_number_id: str | None = Field(None, description="SIRET or SIREN.")
-    created_at: str | None = None
-    last_modified: str | None = None
+    created_at: Timestamp = None
+    last_modified: Timestamp = None
     metrics: OrganizationMetrics | None = None
 
 
@@ -216,9 +218,9 @@ class SearchOrganizationsResult(Paged):
 
 
 class DatasetResources(Paged):
-    dataset_id: str
+    dataset_id: Identifier
     dataset_title: str
     dataset_slug: str | None = None
-    dataset_url: str | None = None
+    dataset_url: Link = None
     filters: dict[str, str] = Field(default_factory=dict)
     resources: list[Resource]

@@ -60,7 +60,7 @@ def _build(model: Callable[..., T], what: str, **fields: Any) -> T:
 def parse_organization_ref(raw: Any, links: SiteLinks) -> OrganizationRef | None:
     if not isinstance(raw, dict):
         return None
-    id_, slug = readers.filled(raw.get("id")), readers.filled(raw.get("slug"))
+    id_, slug = readers.identifier(raw.get("id")), readers.identifier(raw.get("slug"))
     key = slug or id_
     return _build(
         OrganizationRef,
@@ -81,9 +81,9 @@ def parse_owner(raw: Any) -> OwnerRef | None:
     return _build(
         OwnerRef,
         "owner",
-        id=readers.filled(raw.get("id")),
+        id=readers.identifier(raw.get("id")),
         name=" ".join(part.strip() for part in names if part and part.strip()),
-        slug=readers.filled(raw.get("slug")),
+        slug=readers.identifier(raw.get("slug")),
     )
 
 
@@ -191,7 +191,7 @@ def _data_list(raw: Any, what: str) -> list[Any]:
 def _required_id(raw: Any, what: str) -> tuple[dict[str, Any], str]:
     if not isinstance(raw, dict):
         raise DatasetsParseError(f"a {what} record is not a JSON object")
-    id_ = readers.filled(raw.get("id"))
+    id_ = readers.identifier(raw.get("id"))
     if id_ is None:
         raise DatasetsParseError(f"a {what} record has no id")
     return raw, id_
@@ -249,7 +249,7 @@ def _linked_count(raw: Any) -> int | None:
 
 def parse_dataset(raw: Any, links: SiteLinks) -> Dataset:
     record, id_ = _required_id(raw, "dataset")
-    slug = readers.filled(record.get("slug"))
+    slug = readers.identifier(record.get("slug"))
     count, formats = _resource_counts(record.get("resources"))
     return _build(
         Dataset,
@@ -288,7 +288,7 @@ def parse_dataset(raw: Any, links: SiteLinks) -> Dataset:
 
 def parse_organization(raw: Any, links: SiteLinks) -> Organization:
     record, id_ = _required_id(raw, "organization")
-    slug = readers.filled(record.get("slug"))
+    slug = readers.identifier(record.get("slug"))
     return _build(
         Organization,
         "organization",

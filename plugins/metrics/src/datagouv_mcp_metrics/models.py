@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datagouv_mcp.fields import Identifier
+
 Kind = Literal["dataset", "resource", "organization", "dataservice"]
 
 
@@ -37,7 +39,7 @@ class Totals(BaseModel):
 
 class Series(BaseModel):
     kind: Kind
-    id: str
+    id: Identifier
     title: str | None
     months: list[Month] = Field(description="Most recent month first.")
     totals: Totals = Field(description="Sums over the months shown.")

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datagouv_mcp.fields import Identifier, Link, OptionalIdentifier, Timestamp
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -22,13 +24,13 @@ class Checksum(Frozen):
 class SchemaRef(Frozen):
     name: str | None = None
     version: str | None = None
-    url: str | None = None
+    url: Link = None
 
 
 class Resource(Frozen):
     """A resource as udata describes it, with the facts the crawler wrote in its extras."""
 
-    id: str
+    id: Identifier
     title: str = ""
     description: str | None = None
     format: str | None = None
@@ -36,28 +38,28 @@ class Resource(Frozen):
     mime: str | None = None
     type: str | None = Field(None, description="main, documentation, update, api, code, other.")
     filetype: str | None = Field(None, description="file (hosted) or remote.")
-    url: str | None = Field(None, description="The file's own URL.")
-    latest_url: str | None = Field(
+    url: Link = Field(None, description="The file's own URL.")
+    latest_url: Link = Field(
         None, description="Permanent URL that redirects to the latest version of the file."
     )
-    created_at: str | None = None
-    last_modified: str | None = None
+    created_at: Timestamp = None
+    last_modified: Timestamp = None
     checksum: Checksum | None = None
     data_schema: SchemaRef | None = Field(None, description="The data schema it follows.")
-    dataset_id: str | None = None
+    dataset_id: OptionalIdentifier = None
     parsing_table: str | None = Field(
         None, description="The Tabular API's table (set once the crawler parsed the file)."
     )
     parsing_error: str | None = None
-    parquet_url: str | None = Field(None, description="A Parquet export, when published.")
+    parquet_url: Link = Field(None, description="A Parquet export, when published.")
     available: bool | None = Field(None, description="The crawler's last availability check.")
 
 
 class DatasetRef(Frozen):
-    id: str
+    id: Identifier
     title: str = ""
-    slug: str | None = None
-    url: str | None = None
+    slug: OptionalIdentifier = None
+    url: Link = None
 
 
 class Column(Frozen):

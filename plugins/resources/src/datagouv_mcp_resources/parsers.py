@@ -60,7 +60,7 @@ def parse_resource(raw: Any, links: SiteLinks, dataset_id: str | None = None) ->
     """A resource object (§1.5 of the upstream reference)."""
     if not isinstance(raw, dict):
         raise ResourcesParseError("a resource record is not a JSON object")
-    id_ = readers.filled(raw.get("id"))
+    id_ = readers.identifier(raw.get("id"))
     if id_ is None:
         raise ResourcesParseError("a resource record has no id")
     extras = readers.obj(raw.get("extras"))
@@ -98,10 +98,10 @@ def parse_resource_record(raw: Any, links: SiteLinks) -> Resource:
 def parse_dataset_ref(raw: Any, links: SiteLinks) -> DatasetRef | None:
     """The few facts of the parent dataset a resource answer names (None when unreadable)."""
     record = readers.obj(raw)
-    id_ = readers.filled(record.get("id"))
+    id_ = readers.identifier(record.get("id"))
     if id_ is None:
         return None
-    slug = readers.filled(record.get("slug"))
+    slug = readers.identifier(record.get("slug"))
     return DatasetRef(
         id=id_,
         title=readers.text(record.get("title")) or "",

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datagouv_mcp.fields import Identifier, Link, OptionalIdentifier, Timestamp
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -14,15 +16,15 @@ class Frozen(BaseModel):
 class SqlResource(Frozen):
     """The facts of a resource record the SQL tools need."""
 
-    id: str
+    id: Identifier
     title: str = ""
     format: str | None = None
-    url: str | None = None
+    url: Link = None
     filesize: int | None = None
-    last_modified: str | None = None
-    parquet_url: str | None = Field(None, description="hydra's Parquet export, when published.")
+    last_modified: Timestamp = None
+    parquet_url: Link = Field(None, description="hydra's Parquet export, when published.")
     parsing_table: str | None = None
-    dataset_id: str | None = None
+    dataset_id: OptionalIdentifier = None
 
 
 class TableSource(Frozen):

@@ -23,7 +23,7 @@ def parse_resource_record(raw: Any) -> SqlResource:
     resource = record.get("resource")
     if not isinstance(resource, dict):
         raise SqlParseError("the resource answer has no `resource` object")
-    id_ = readers.filled(resource.get("id"))
+    id_ = readers.identifier(resource.get("id"))
     if id_ is None:
         raise SqlParseError("a resource record has no id")
     extras = readers.obj(resource.get("extras"))
