@@ -18,8 +18,10 @@ from datagouv_mcp.testing.servers import clean_env, cli_command, free_port
 
 
 @contextmanager
-def standin(latency_ms: int) -> Iterator[tuple[str, dict[str, str]]]:
-    command = [sys.executable, "-m", "datagouv_mcp_standin", "--port", "0"]
+def standin(latency_ms: int, *options: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A stand-in on a free port: its base URL and the environment pointing a server at it.
+    `options` are more of its command-line options (`--datasets`, `--fault`...)."""
+    command = [sys.executable, "-m", "datagouv_mcp_standin", "--port", "0", *options]
     process = subprocess.Popen(  # noqa: S603 - our own command
         [*command, "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE, text=True
     )

@@ -16,6 +16,9 @@ BAD = [
     ("DATAGOUV_MCP_MAX_ATTEMPTS", "x", "expected an integer from 1 to 10"),
     ("DATAGOUV_MCP_REQUEST_TIMEOUT_SECONDS", "-1", "expected a number greater than 0"),
     ("DATAGOUV_MCP_CACHE_URL", "bogus://", "expected a cache URL: mem://?size=N"),
+    ("DATAGOUV_MCP_CACHE_URL", "mem://?size=0", "this one's size is not a positive integer"),
+    ("DATAGOUV_MCP_CACHE_MAX_BYTES", "64MB", "expected an integer at least 0"),
+    ("DATAGOUV_MCP_CACHE_STALE_SECONDS", "604800", "expected a number from 0 to 86400"),
     ("DATAGOUV_MCP_RATE_LIMIT_URL", "memory://", "expected an async limits storage URL"),
     ("DATAGOUV_MCP_API_URL", "ftp://example.org/api/", "expected an http(s) URL"),
     # telemetry

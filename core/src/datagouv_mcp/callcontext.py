@@ -1,6 +1,7 @@
 """What one tool call carries through the layers: its tool, its deadline, what its upstream
-calls did, and where its progress goes. Argument rules read the tool's name from here for
-their messages; a long tool reports progress with `report_progress`."""
+calls did, the fresh answers waiting to be cached, and where its progress goes. Argument rules
+read the tool's name from here for their messages; a long tool reports progress with
+`report_progress`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Send a progress notification: (progress, total, message)."""
+
+Write = Callable[[], Awaitable[None]]
+"""A cache write held until the call commits it."""
 
 log = logging.getLogger("datagouv_mcp.calls")
 
@@ -29,9 +34,29 @@ class CallContext:
     progress: Progress | None = None
     # The tools the server offers, for hints that name one (None: not known, all named).
     offered: frozenset[str] | None = None
+    # Fresh upstream answers of this call, by cache key: (the decoded answer, its cache write).
+    # Written by `commit` once the call's parsers have read them; dropped with the call if
+    # one refused an answer, so a malformed answer never replaces the last good one.
+    held: dict[str, tuple[Any, Write]] = field(default_factory=dict)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def hold(self, key: str, answer: Any, write: Write) -> None:
+        """Hold a fresh answer's cache write until `commit`; lookups of the same key in this
+        call get `answer` meanwhile (`holding`)."""
+        self.held[key] = (answer, write)
+
+    def holding(self, key: str) -> Any | None:
+        """The answer held under `key` in this call, if any."""
+        held = self.held.get(key)
+        return None if held is None else held[0]
+
+    async def commit(self) -> None:
+        """Write the held answers to the cache: the call's parsers read them all."""
+        held, self.held = self.held, {}
+        for _, write in held.values():
+            await write()
 
 
 _current: ContextVar[CallContext | None] = ContextVar("datagouv_mcp_call", default=None)

@@ -9,7 +9,7 @@ import inspect
 import time
 import uuid
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -19,6 +19,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
 from datagouv_mcp import callcontext
+from datagouv_mcp.clientlimits import ClientLimits, rate_limited
 from datagouv_mcp.errors import InvalidArgumentError, ParseError, ToolError
 from datagouv_mcp.specs import Event, ToolResult, ToolSpec
 from datagouv_mcp.text import shown
@@ -95,6 +96,9 @@ class Outcome:
     code: str | None = None
     incident_id: str | None = None
     error: BaseException | None = None
+    # False when a parser refused an upstream answer, or the tool crashed (perhaps on one):
+    # the call's fresh answers are then not cached.
+    answers_read: bool = True
 
     @classmethod
     def failed(cls, error: ToolError) -> Outcome:
@@ -104,8 +108,9 @@ class Outcome:
 class ToolCalls:
     """The gateway's tools, callable by name."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, client_limits: ClientLimits | None = None) -> None:
         self.gateway = gateway
+        self.client_limits = client_limits
         self.offered = frozenset(gateway.tools)
         self.tools = {name: sdk_tool(c.spec, self.offered) for name, c in gateway.tools.items()}
 
@@ -114,9 +119,16 @@ class ToolCalls:
         name: str,
         arguments: Mapping[str, Any] | None,
         progress: callcontext.Progress | None = None,
+        client: str | None = None,
     ) -> CallToolResult:
         """Call a tool: every outcome is a CallToolResult, and one event for a known tool.
-        `progress` sends the client's progress notifications (when it asked for them)."""
+        `progress` sends the client's progress notifications (when it asked for them);
+        `client` is the HTTP client's address, for the per-client rate limit."""
+        if client is not None and self.client_limits is not None:
+            wait = await self.client_limits.call_wait(client)
+            if wait is not None:
+                error = rate_limited(self.client_limits.calls, wait)
+                return error_result(error, retry_after=wait)
         contribution = self.gateway.tools.get(name)
         if contribution is None:
             return error_result(
@@ -131,6 +143,8 @@ class ToolCalls:
         given = dict(arguments or {})
         with callcontext.tool_call(name, budget, progress, self.offered) as context:
             outcome = await self._run(contribution, self.tools[name], given)
+            if outcome.answers_read:
+                await context.commit()
         result = outcome.result
         if context.stale_since is not None and not result.is_error:
             result = _mark_stale(result, context.stale_since)
@@ -171,7 +185,7 @@ class ToolCalls:
         except ToolError as exc:
             return Outcome.failed(exc)
         except ParseError as exc:
-            return Outcome.failed(exc.as_tool_error())
+            return replace(Outcome.failed(exc.as_tool_error()), answers_read=False)
         except Exception as exc:
             translated = self._translate(spec.name, exc)
             if translated is not None:
@@ -184,6 +198,7 @@ class ToolCalls:
                 "internal_error",
                 incident_id,
                 exc,
+                answers_read=False,
             )
         return Outcome(
             CallToolResult(

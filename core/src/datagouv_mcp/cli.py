@@ -78,15 +78,9 @@ def serve(transport: str, host: str | None, port: int | None) -> None:
         return
     import uvicorn
 
-    config = uvicorn.Config(
-        build_app(gateway),
-        host=gateway.settings.host,
-        port=gateway.settings.port,
-        log_config=None,
-        server_header=False,
-        lifespan="on",
-    )
-    uvicorn.Server(config).run()
+    from datagouv_mcp.httpserver import server_config
+
+    uvicorn.Server(server_config(build_app(gateway), gateway.settings)).run()
 
 
 @main.command()

@@ -13,7 +13,9 @@ import structlog
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts import Prompt
+from mcp.shared.exceptions import MCPError
 from mcp_types import (
+    INVALID_PARAMS,
     Completion,
     CompletionArgument,
     CompletionContext,
@@ -24,7 +26,8 @@ from mcp_types import (
 )
 
 from datagouv_mcp.calls import ToolCalls
-from datagouv_mcp.errors import NotFoundError, ToolError
+from datagouv_mcp.clientlimits import ClientLimits, client_of
+from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError
 from datagouv_mcp.specs import Completer, PromptSpec, ResourceSpec
 
 if TYPE_CHECKING:
@@ -52,7 +55,16 @@ class GatewayServer(MCPServer[Any]):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
         progress = context.report_progress if context is not None else None
-        return await self.calls.call(name, arguments, progress)
+        return await self.calls.call(name, arguments, progress, client=_client(context))
+
+
+def _client(context: Context[Any, Any] | None) -> str | None:
+    """The HTTP client's address the web app found, or None (stdio, in process)."""
+    try:
+        request = context.request_context.request if context is not None else None
+    except ValueError:  # no request context
+        return None
+    return client_of(getattr(request, "scope", None))
 
 
 def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]]:
@@ -62,6 +74,9 @@ def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]
             return await spec.handler(**params)
         except NotFoundError as exc:
             raise ResourceNotFoundError(exc.text()) from exc
+        except InvalidArgumentError as exc:
+            # A malformed id in the URI: the client's params are wrong (-32602), no fault here.
+            raise MCPError(code=INVALID_PARAMS, message=exc.text()) from exc
         except ToolError as exc:
             raise ResourceError(exc.text()) from exc
 
@@ -128,8 +143,9 @@ def _install_set_level(server: GatewayServer) -> None:
     )
 
 
-def build_server(gateway: Gateway) -> GatewayServer:
-    """A new MCP server over the gateway's tools, resources and prompts."""
+def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) -> GatewayServer:
+    """A new MCP server over the gateway's tools, resources and prompts. `client_limits`: the
+    per-client rate limit of tool calls (HTTP only: a call without a client is never limited)."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Gateway]:
@@ -138,7 +154,7 @@ def build_server(gateway: Gateway) -> GatewayServer:
 
     server = GatewayServer(
         gateway,
-        ToolCalls(gateway),
+        ToolCalls(gateway, client_limits),
         name="datagouv-mcp",
         title="data.gouv.fr",
         version=gateway.version,

@@ -8,8 +8,10 @@ they set (allowed hosts and origins, body limits, toggles).
 
 from __future__ import annotations
 
+import ipaddress
 import types
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import annotated_types
@@ -66,6 +68,18 @@ class CoreSettings(BaseSettings):
         )
     )
     max_request_body_bytes: int = Field(1_048_576, gt=0)
+    # Slow clients (`serve`): a request's headers, then its body, must arrive within these.
+    header_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    body_timeout_seconds: float = Field(30.0, gt=0, le=300)
+    max_connections: int = Field(1000, ge=1)
+
+    # Per-client rate limit over HTTP, in the `limits` notation (`60/minute`); None: off.
+    rate_limit: str | None = None
+    # Proxies whose X-Forwarded-For names the client: addresses or networks.
+    trusted_proxies: CommaList = ()
+    # Bearer tokens for a private deployment; none (the default): no authentication.
+    auth_tokens: CommaList = Field((), json_schema_extra=SECRET)
+    auth_tokens_file: str | None = None
 
     plugins: CommaList | None = None
     disabled_plugins: CommaList = ()
@@ -83,11 +97,55 @@ class CoreSettings(BaseSettings):
         "disabled_plugins",
         "exclude_tools",
         "plugin_modules",
+        "trusted_proxies",
+        "auth_tokens",
         mode="before",
     )
     @classmethod
     def _split(cls, value: object) -> object:
         return split_commas(value)
+
+    @field_validator("rate_limit", mode="after")
+    @classmethod
+    def _a_rate(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from limits import parse_many
+
+        try:
+            rates = parse_many(value)
+        except ValueError:
+            rates = []
+        if len(rates) != 1 or rates[0].amount < 1:
+            raise ValueError(
+                "expected one rate in the limits notation such as 60/minute or 1000/hour, "
+                "or nothing to leave the rate limit off"
+            )
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            for item in value:
+                ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                "expected IP addresses or networks such as 10.0.0.0/8 or 127.0.0.1, comma-separated"
+            ) from None
+        return value
+
+    @field_validator("auth_tokens", mode="after")
+    @classmethod
+    def _tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return checked_tokens(value)
+
+    @field_validator("auth_tokens_file", mode="after")
+    @classmethod
+    def _a_token_file(cls, value: str | None) -> str | None:
+        if value:
+            read_tokens(value)
+        return value or None
 
     @field_validator("plugins", mode="after")
     @classmethod
@@ -132,6 +190,35 @@ class TelemetrySettings(BaseSettings):
                 "or nothing to leave Sentry off"
             ) from None
         return value
+
+
+MIN_TOKEN_CHARS = 16
+
+
+def checked_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Bearer tokens long enough not to be guessed, without spaces (an HTTP header carries them)."""
+    if any(
+        len(token) < MIN_TOKEN_CHARS or not token.isprintable() or " " in token for token in tokens
+    ):
+        raise ValueError(
+            f"expected tokens of at least {MIN_TOKEN_CHARS} characters without spaces "
+            "(e.g. from `openssl rand -hex 32`), comma-separated"
+        )
+    return tokens
+
+
+def read_tokens(path: str) -> tuple[str, ...]:
+    """The bearer tokens of a file: one a line, blank lines and `#` comments ignored."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the token file {path!r} ({type(exc).__name__})") from None
+    tokens = tuple(
+        line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+    )
+    if not tokens:
+        raise ValueError(f"the token file {path!r} holds no token (one a line)")
+    return checked_tokens(tokens)
 
 
 def env_prefix_for(plugin_name: str) -> str:

@@ -7,6 +7,8 @@
   real MCP client whose structured content is checked against the declared output schema;
 - `datagouv_mcp.testing.servers`: the HTTP app on a loopback port (`serve_asgi`), the CLI in
   a subprocess with a clean environment (`run_cli`);
+- `datagouv_mcp.testing.redis`: a real `redis-server` on a free loopback port
+  (`redis_server`), for state shared between replicas;
 - `datagouv_mcp.testing.sample_plugin`: a small plugin exercising every hook.
 
 The offline stand-in of data.gouv.fr, and its pytest fixtures `standin` and `upstream`, are in

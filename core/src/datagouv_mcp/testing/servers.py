@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from datagouv_mcp.httpserver import server_config
 from datagouv_mcp.settings import CoreSettings
 
 SAMPLE_PLUGIN = "datagouv_mcp.testing.sample_plugin"
@@ -39,9 +40,13 @@ def sample_only(*also: str, **settings: Any) -> CoreSettings:
 
 
 @contextmanager
-def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread on a free port; yields `http://host:port`."""
-    config = uvicorn.Config(app, host=host, port=0, log_config=None, lifespan="on", ws="none")
+def serve_asgi(
+    app: ASGIApp, host: str = "127.0.0.1", settings: CoreSettings | None = None
+) -> Iterator[str]:
+    """Serve an ASGI app in a thread on a free port, as `serve` does (uvicorn with the header
+    deadline and connection cap of `settings`, default ones without); yields
+    `http://host:port`."""
+    config = server_config(app, settings or CoreSettings.model_construct(), host=host, port=0)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
     thread.start()

@@ -11,7 +11,7 @@ import httpx
 
 from datagouv_mcp import callcontext
 from datagouv_mcp.upstream.addresses import Resolver, classify_address
-from datagouv_mcp.upstream.cache import ResponseCache
+from datagouv_mcp.upstream.cache import Entry, ResponseCache
 from datagouv_mcp.upstream.client import FLAG, Fetched, UpstreamClient, path
 from datagouv_mcp.upstream.errors import (
     BlockedURL,
@@ -142,7 +142,9 @@ class Upstreams:
 
     async def start(self) -> None:
         settings = self.settings
-        self._cache = ResponseCache(settings.cache_url, settings.cache_max_entry_bytes)
+        self._cache = ResponseCache(
+            settings.cache_url, settings.cache_max_entry_bytes, settings.cache_max_bytes
+        )
         rate = RateBudget(settings.rate_limit_url, settings.requests_per_second)
         limits = httpx.Limits(
             max_connections=settings.max_in_flight * 2,
@@ -165,19 +167,27 @@ class Upstreams:
             )
         self._fetcher = GuardedFetcher(settings, self.user_agent, self._resolver)
 
+    def cache_usage(self) -> tuple[int, int] | None:
+        """(entries, bytes) the in-process response cache holds, within
+        `cache_max_bytes`; None when the cache is elsewhere (Redis), off, or not running."""
+        return None if self._cache is None else self._cache.usage()
+
     async def document(self, url: str, *, max_bytes: int | None = None) -> Document:
         """A document found in the catalogue (an OpenAPI description, say), through the
-        guarded fetch, kept in the response cache for the `document` TTL; when its server
-        fails and an expired copy is kept, that copy, marked stale (as the APIs' answers)."""
+        guarded fetch, kept in the response cache for the `document` TTL (within a tool call,
+        once the call's parsers have read it); when its server fails and an expired copy is
+        kept, that copy, marked stale (as the APIs' answers)."""
         if self._cache is None:
             raise RuntimeError(NOT_RUNNING)
         key = f"fetch:document:{url}"
+        context = callcontext.current()
+        if context is not None and isinstance(held := context.holding(key), Document):
+            return held
         entry = await self._cache.get(key)
         ttl = self._settings.ttl("document")
         kept = None
-        if entry is not None:
-            kept_url, kept_type, kept_body = entry.data
-            kept = Document(kept_url, kept_type, kept_body, entry.stored_at)
+        if entry is not None and len(entry.about) == 2:
+            kept = Document(entry.about[0], entry.about[1], entry.body, entry.stored_at)
         if kept is not None and entry is not None and entry.age() < ttl:
             return kept
         try:
@@ -185,15 +195,14 @@ class Upstreams:
         except (UpstreamUnavailable, UpstreamTimeout):
             if kept is None:
                 raise
-            context = callcontext.current()
             if context is not None:
                 since = kept.fetched_at
                 context.stale_since = min(context.stale_since or since, since)
             return Document(kept.url, kept.content_type, kept.body, kept.fetched_at, stale=True)
-        await self._cache.set(
-            key, (final_url, content_type, body), ttl + self._settings.cache_stale_seconds
-        )
-        return Document(final_url, content_type, body, fetched_at=time.time())
+        document = Document(final_url, content_type, body, fetched_at=time.time())
+        entry = Entry(document.fetched_at, body, (final_url, content_type))
+        await self._cache.keep(key, entry, ttl + self._settings.cache_stale_seconds, document)
+        return document
 
     async def aclose(self) -> None:
         clients, self._clients = self._clients, {}

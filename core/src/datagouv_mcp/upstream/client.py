@@ -1,5 +1,9 @@
 """One upstream API: pooled connections, rate and concurrency limits, retries, coalescing of
-identical GETs in flight, and a cache that can answer stale when the upstream fails."""
+identical GETs in flight, and a cache that can answer stale when the upstream fails.
+
+A body is read into one buffer, the byte cap applied while it streams in; the cache keeps a
+copy of it only when it fits the per-entry cap, and during a tool call only once the call's
+parsers have read it (`ResponseCache.keep`)."""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ import asyncio
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import quote, quote_plus, urlencode
 
 import httpx
 
 from datagouv_mcp import callcontext
-from datagouv_mcp.upstream.cache import ResponseCache
+from datagouv_mcp.upstream.cache import Entry, ResponseCache
 from datagouv_mcp.upstream.errors import (
     ResponseTooLarge,
     UpstreamBadRequest,
@@ -101,7 +105,7 @@ class UpstreamClient:
         self._rate = rate
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.max_in_flight)
-        self._in_flight: dict[str, asyncio.Task[Fetched]] = {}
+        self._in_flight: dict[str, asyncio.Task[tuple[Fetched, bytearray]]] = {}
 
     def url(self, relative: str, params: Params = None) -> str:
         if "://" in relative or relative.startswith("/") or ".." in relative.split("/"):
@@ -128,26 +132,37 @@ class UpstreamClient:
         query = "&".join(sorted(_parts(params)))
         key = f"{self.name}:{kind}:{self.base_url}{relative}?{query}"
         context = callcontext.current()
-        entry = await self._cache.get(key) if ttl is not None else None
-        if ttl is not None and entry is not None and entry.age() < self._settings.ttl(ttl):
-            if context is not None:
+        kept = None
+        if ttl is not None:
+            # Fetched earlier in this call, not yet committed to the cache.
+            if context is not None and isinstance(held := context.holding(key), Fetched):
                 context.cache_hits += 1
-            return Fetched(entry.data, url, entry.stored_at)
+                return held
+            kept = await self._cache.get(key)
+            if kept is not None and kept.age() < self._settings.ttl(ttl):
+                revived = _revived(kept, url, kind)
+                if revived is not None:
+                    if context is not None:
+                        context.cache_hits += 1
+                    return revived
         try:
-            fetched = await self._coalesced(key, url, kind)
+            fetched, body = await self._coalesced(key, url, kind)
         except _STALE_ON:
-            if entry is None:
+            stale = _revived(kept, url, kind) if kept is not None else None
+            if stale is None:
                 raise
             if context is not None:
-                since = entry.stored_at
+                since = stale.fetched_at
                 context.stale_since = min(context.stale_since or since, since)
-            return Fetched(entry.data, url, entry.stored_at, stale=True)
-        if ttl is not None:
+            return replace(stale, stale=True)
+        if ttl is not None and self._cache.fits(len(body)):
             keep = self._settings.ttl(ttl) + self._settings.cache_stale_seconds
-            await self._cache.set(key, fetched.data, keep)
+            # A text is kept as UTF-8, whatever it came in; JSON as it came.
+            kept_body = fetched.data.encode() if kind == "text" else bytes(body)
+            await self._cache.keep(key, Entry(fetched.fetched_at, kept_body), keep, fetched)
         return fetched
 
-    async def _coalesced(self, key: str, url: str, kind: str) -> Fetched:
+    async def _coalesced(self, key: str, url: str, kind: str) -> tuple[Fetched, bytearray]:
         task = self._in_flight.get(key)
         if task is None:
             task = asyncio.create_task(self._fetch(url, kind))
@@ -162,7 +177,7 @@ class UpstreamClient:
             return self._settings.call_budget_seconds
         return context.remaining()
 
-    async def _fetch(self, url: str, kind: str) -> Fetched:
+    async def _fetch(self, url: str, kind: str) -> tuple[Fetched, bytearray]:
         if self._remaining() <= 0:
             raise UpstreamTimeout(f"No time left to ask the {self.label}.")
         try:
@@ -193,7 +208,7 @@ class UpstreamClient:
             f"The {self.label} is unavailable (HTTP {error.status}).", hint="Retry in a moment."
         )
 
-    async def _attempt(self, url: str, kind: str) -> Fetched:
+    async def _attempt(self, url: str, kind: str) -> tuple[Fetched, bytearray]:
         remaining = self._remaining()
         await self._rate.acquire(self.name, remaining)
         async with self._slots:
@@ -206,27 +221,43 @@ class UpstreamClient:
                     status, headers, body = await self._read(url, timeout)
             except TimeoutError as exc:
                 raise httpx.ReadTimeout(f"no complete answer within {timeout:.1f} s") from exc
-        if status in RETRYABLE_STATUS:
-            raise RetryableStatus(
-                status, retry_after_seconds(headers.get("retry-after")), upstream_message(body)
-            )
-        return self._decode(url, status, headers, body, kind)
+        try:
+            if status in RETRYABLE_STATUS:
+                raise RetryableStatus(
+                    status, retry_after_seconds(headers.get("retry-after")), upstream_message(body)
+                )
+            return self._decode(url, status, headers, body, kind), body
+        except BaseException:
+            body.clear()  # freed now, not when the traceback holding this frame is collected
+            raise
 
-    async def _read(self, url: str, timeout: float) -> tuple[int, httpx.Headers, bytes]:
+    async def _read(self, url: str, timeout: float) -> tuple[int, httpx.Headers, bytearray]:
+        """Status, headers and body, read into one buffer that never grows past the cap."""
         request_timeout = httpx.Timeout(
             timeout, connect=min(self._settings.connect_timeout_seconds, timeout)
         )
-        async with self.http.stream("GET", url, timeout=request_timeout) as response:
-            chunks, size, cap = [], 0, self._settings.response_max_bytes
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise ResponseTooLarge(f"The {self.label} sent an answer over {cap:,} bytes.")
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+        cap = self._settings.response_max_bytes
+        too_large = ResponseTooLarge(f"The {self.label} sent an answer over {cap:,} bytes.")
+        body = bytearray()
+        try:
+            async with self.http.stream("GET", url, timeout=request_timeout) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise too_large
+                async for chunk in response.aiter_bytes():
+                    if len(body) + len(chunk) > cap:
+                        raise too_large
+                    body += chunk
+                return response.status_code, response.headers, body
+        except BaseException:
+            # An exception's traceback keeps this frame, and so the buffer, alive until the
+            # garbage collector breaks the cycle (tenacity and the in-flight task keep them):
+            # empty it now, so a failed read holds nothing.
+            body.clear()
+            raise
 
     def _decode(
-        self, url: str, status: int, headers: httpx.Headers, body: bytes, kind: str
+        self, url: str, status: int, headers: httpx.Headers, body: bytearray, kind: str
     ) -> Fetched:
         if status in (404, 410):
             detail = upstream_message(body)
@@ -242,14 +273,26 @@ class UpstreamClient:
             raise UpstreamUnavailable(
                 f"The {self.label} answered HTTP {status}.", hint="Retry later."
             )
-        if kind == "text":
-            return Fetched(
-                body.decode(headers.encoding or "utf-8", errors="replace"), url, time.time()
-            )
         try:
-            data = json.loads(body)
+            data = _decoded(body, kind, headers.encoding or "utf-8")
         except ValueError as exc:
             raise UpstreamUnavailable(
                 f"The {self.label} sent a malformed answer.", hint="Retry in a moment."
             ) from exc
         return Fetched(data, url, time.time())
+
+
+def _decoded(body: bytes | bytearray, kind: str, encoding: str = "utf-8") -> Any:
+    """A body as the caller reads it: a text, or JSON parsed from the bytes."""
+    if kind == "text":
+        return body.decode(encoding, errors="replace")
+    return json.loads(body)
+
+
+def _revived(entry: Entry, url: str, kind: str) -> Fetched | None:
+    """A kept entry decoded again (None if it cannot be: then it is a miss)."""
+    try:
+        data = _decoded(entry.body, kind)
+    except ValueError:
+        return None
+    return Fetched(data, url, entry.stored_at)

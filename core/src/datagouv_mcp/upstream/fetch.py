@@ -78,7 +78,16 @@ class GuardedResponse:
             yield chunk
 
     async def read(self) -> bytes:
-        return b"".join([chunk async for chunk in self.iter_bytes()])
+        """The whole body, within the cap: one buffer, emptied at once if the read fails (a
+        traceback would keep it alive until the garbage collector ran)."""
+        body = bytearray()
+        try:
+            async for chunk in self.iter_bytes():
+                body += chunk
+        except BaseException:
+            body.clear()
+            raise
+        return bytes(body)
 
 
 class GuardedFetcher:

@@ -31,7 +31,7 @@ def _from_json(body: Any) -> str | None:
     return None
 
 
-def upstream_message(content: bytes, content_type: str | None = None) -> str:
+def upstream_message(content: bytes | bytearray, content_type: str | None = None) -> str:
     """The upstream's own explanation of an error, shortened for the model."""
     text = content.decode("utf-8", errors="replace").strip()
     message: str | None = None

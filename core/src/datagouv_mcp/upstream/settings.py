@@ -66,12 +66,15 @@ class UpstreamSettings(BaseSettings):
     requests_per_second: float = Field(8.0, gt=0)
     rate_limit_url: str = Field("async+memory://", json_schema_extra=SECRET)
 
-    cache_url: str = Field("mem://?size=2000", json_schema_extra=SECRET)
+    # The response cache: bounded in bytes in process, per entry everywhere, in time (TTL plus
+    # the stale window) everywhere; Redis's total is its own `maxmemory`.
+    cache_url: str = Field("mem://", json_schema_extra=SECRET)
+    cache_max_bytes: int = Field(64_000_000, ge=0)
     cache_max_entry_bytes: int = Field(2_000_000, ge=0)
-    cache_ttl_search_seconds: float = Field(60.0, ge=0)
-    cache_ttl_metadata_seconds: float = Field(600.0, ge=0)
-    cache_ttl_document_seconds: float = Field(3600.0, ge=0)
-    cache_stale_seconds: float = Field(86400.0, ge=0)
+    cache_ttl_search_seconds: float = Field(60.0, ge=0, le=86400)
+    cache_ttl_metadata_seconds: float = Field(600.0, ge=0, le=86400)
+    cache_ttl_document_seconds: float = Field(3600.0, ge=0, le=86400)
+    cache_stale_seconds: float = Field(21600.0, ge=0, le=86400)
 
     response_max_bytes: int = Field(50_000_000, gt=0)
     fetch_max_bytes: int = Field(50_000_000, gt=0)
@@ -102,13 +105,21 @@ class UpstreamSettings(BaseSettings):
         from cashews.exceptions import BackendNotAvailableError
         from cashews.wrapper.backend_settings import settings_url_parse
 
+        expected = (
+            "expected a cache URL: mem://?size=N (in process; size, at most N entries, is "
+            "optional) or redis://host:6379/0 (needs the redis package)"
+        )
         try:
-            settings_url_parse(value)
+            _, params, _ = settings_url_parse(value)
         except (BackendNotAvailableError, ValueError) as exc:
-            raise ValueError(
-                f"expected a cache URL: mem://?size=N (in process) or redis://host:6379/0 "
-                f"(needs the redis package); this one is refused ({exc})"
-            ) from None
+            raise ValueError(f"{expected}; this one is refused ({exc})") from None
+        size = params.get("size")
+        if (
+            value.startswith("mem://")
+            and size is not None
+            and not (isinstance(size, int) and size > 0)
+        ):
+            raise ValueError(f"{expected}; this one's size is not a positive integer")
         return value
 
     @field_validator("rate_limit_url")
