@@ -5,7 +5,6 @@ proxies), shared through a real Redis, never on stdio; off by default."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -19,7 +18,6 @@ from datagouv_mcp.errors import StartupError
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.settings import CoreSettings, load_settings
 from datagouv_mcp.testing.gateways import upstream_settings
-from datagouv_mcp.testing.redis import MISSING, redis_available, redis_server
 from datagouv_mcp.testing.servers import (
     OFFLINE_UPSTREAM,
     SAMPLE_PLUGIN,
@@ -144,16 +142,6 @@ def test_ipv6_clients_are_counted_by_their_64_prefix() -> None:
     assert limit_key("2001:db8:1:3::1") != limit_key("2001:db8:1:2::1")
     assert limit_key("::ffff:192.0.2.1") == "192.0.2.1"
     assert limit_key("192.0.2.1") == "192.0.2.1"
-
-
-@pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
-    if not redis_available():
-        if os.environ.get("CI"):
-            pytest.fail(MISSING)
-        pytest.skip(MISSING)
-    with redis_server() as port:
-        yield port
 
 
 def test_rate_limit_is_shared_through_redis(stack: ExitStack, redis_port: int) -> None:

@@ -47,7 +47,9 @@ PRODUCER_TYPES = [
     "public-service", "association", "company", "local-authority", "user", "not-specified",
 ]  # fmt: skip
 
-Page = Annotated[int, Field(ge=1, description="Page number, starting at 1.")]
+PAGE_MAX = 100_000  # no listing of the portal goes further
+QUERY_MAX = 500  # characters of a search query: longer ones are not searches
+Page = Annotated[int, Field(ge=1, le=PAGE_MAX, description="Page number, starting at 1.")]
 PageSize = Annotated[int, Field(ge=1, le=100, description="Results per page, 1 to 100.")]
 
 

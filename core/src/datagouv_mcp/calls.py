@@ -18,11 +18,11 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
-from datagouv_mcp import callcontext
+from datagouv_mcp import callcontext, payloads
 from datagouv_mcp.clientlimits import ClientLimits, rate_limited
 from datagouv_mcp.errors import InvalidArgumentError, ParseError, ToolError
 from datagouv_mcp.specs import Event, ToolResult, ToolSpec
-from datagouv_mcp.text import shown
+from datagouv_mcp.text import clip, shown
 
 if TYPE_CHECKING:
     from datagouv_mcp.gateway import Contribution, Gateway
@@ -103,6 +103,15 @@ class Outcome:
     @classmethod
     def failed(cls, error: ToolError) -> Outcome:
         return cls(error_result(error), "error", error.code)
+
+
+# No answer is larger: its text, and its structured content, each at most this many bytes
+# (the tools bound their own answers well below; this is the last line of defence).
+ANSWER_MAX_BYTES = 200_000
+# The bounds of an argument whose tool declares none (`_bounded`).
+STRING_MAX = 2_000
+LIST_MAX = 100
+DEPTH_MAX = 4
 
 
 class ToolCalls:
@@ -200,13 +209,7 @@ class ToolCalls:
                 exc,
                 answers_read=False,
             )
-        return Outcome(
-            CallToolResult(
-                content=[TextContent(type="text", text=returned.text)],
-                structured_content=returned.data.model_dump(mode="json", by_alias=True),
-            ),
-            "ok",
-        )
+        return Outcome(_bounded_result(returned), "ok")
 
     def _translate(self, tool: str, error: Exception) -> ToolError | None:
         try:
@@ -216,21 +219,79 @@ class ToolCalls:
             return None
 
 
+def _bounded(tool: str, name: str, value: Any, schema: Mapping[str, Any], depth: int = 0) -> None:
+    """What no argument may be, whatever its tool declares: a boolean where a number is
+    expected (JSON's true is not 1), a string or a list past its declared bound or, when it
+    declares none, past STRING_MAX or LIST_MAX, or nested past DEPTH_MAX."""
+    kinds = {schema.get("type"), *(part.get("type") for part in schema.get("anyOf", []))}
+
+    def refuse(what: str) -> InvalidArgumentError:
+        return InvalidArgumentError(
+            f"Invalid arguments for {tool}: '{name}': {what}.",
+            hint="Correct the arguments as described and call the tool again.",
+        )
+
+    if isinstance(value, bool):
+        if kinds & {"integer", "number"} and "boolean" not in kinds:
+            raise refuse(f"expected a number, got {str(value).lower()}")
+    elif isinstance(value, str):
+        most = schema.get("maxLength") or STRING_MAX
+        if len(value) > most:
+            raise refuse(f"at most {most:,} characters, got {len(value):,}")
+    elif isinstance(value, list | dict):
+        if depth >= DEPTH_MAX:
+            raise refuse(f"nested more than {DEPTH_MAX} levels deep")
+        if isinstance(value, list):
+            most = schema.get("maxItems") or LIST_MAX
+            if len(value) > most:
+                raise refuse(f"at most {most:,} items, got {len(value):,}")
+            items = schema.get("items") or {}
+            for item in value:
+                _bounded(tool, name, item, items, depth + 1)
+        else:
+            if len(value) > LIST_MAX:
+                raise refuse(f"at most {LIST_MAX:,} keys, got {len(value):,}")
+            for key, item in value.items():
+                _bounded(tool, name, key, {}, depth + 1)
+                _bounded(tool, name, item, {}, depth + 1)
+
+
 def _checked(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
     """The arguments as the handler takes them, checked once against its signature: unknown
-    names, then types and bounds, then the rules in the annotations (which raise our own
-    InvalidArgumentError)."""
+    names, the bounds every argument has (`_bounded`), then types and bounds, then the rules
+    in the annotations (which raise our own InvalidArgumentError)."""
     known = tool.parameters.get("properties", {})
     unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise InvalidArgumentError(
-            f"Unknown argument(s) for {tool.name}: {', '.join(unknown)}.",
+            f"Unknown argument(s) for {tool.name}: "
+            f"{', '.join(clip(name, 60) for name in unknown[:10])}.",
             hint=f"This tool accepts: {', '.join(known) or 'no arguments'}.",
         )
+    for name, value in arguments.items():
+        _bounded(tool.name, name, value, known[name])
     try:
         return tool.fn_metadata.validate_arguments(arguments)
     except ValidationError as exc:
         raise describe_invalid_arguments(tool.name, exc) from None
+
+
+def _bounded_result(returned: ToolResult) -> CallToolResult:
+    """The tool's answer within ANSWER_MAX_BYTES: its text cut at a line, its structured
+    content cut by `payloads.bound`; a cut is said in the text and in `_meta`."""
+    structured = returned.data.model_dump(mode="json", by_alias=True)
+    text = payloads.bounded_text(returned.text, ANSWER_MAX_BYTES)
+    structured, cuts = payloads.bound(structured, ANSWER_MAX_BYTES)
+    meta = None
+    if cuts:
+        text += (
+            f"\n\nNote: the structured content was cut to {ANSWER_MAX_BYTES // 1000} KB "
+            f"({', '.join(cuts)}); ask for less (a smaller page, narrower filters) for the rest."
+        )
+        meta = {"datagouv/truncated": cuts}
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=structured, _meta=meta
+    )
 
 
 def _mark_stale(result: CallToolResult, since: float) -> CallToolResult:

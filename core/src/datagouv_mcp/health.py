@@ -8,8 +8,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from datagouv_mcp.errors import ToolError
 from datagouv_mcp.text import clip
+
+log = structlog.get_logger("datagouv_mcp.health")
 
 if TYPE_CHECKING:
     from datagouv_mcp.gateway import Contribution, Gateway
@@ -70,8 +74,9 @@ class Readiness:
             detail = f"no answer within {budget:g} s"
         except ToolError as exc:  # an upstream error: its message says it for the operator
             detail = exc.message
-        except Exception as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+        except Exception:  # a probe's own bug: the log has it; the report, only that
+            log.exception("health.probe_crashed", check=check.name)
+            detail = "the probe failed (the server's log says why)"
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         if detail is not None:
             detail = clip(detail, _MAX_DETAIL)

@@ -5,6 +5,7 @@ served from the gateway's contributions."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,8 @@ from mcp_types import (
     SetLevelRequestParams,
 )
 
-from datagouv_mcp.calls import ToolCalls
+from datagouv_mcp import payloads
+from datagouv_mcp.calls import ANSWER_MAX_BYTES, ToolCalls
 from datagouv_mcp.clientlimits import ClientLimits, client_of
 from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError
 from datagouv_mcp.specs import Completer, PromptSpec, ResourceSpec
@@ -67,11 +69,30 @@ def _client(context: Context[Any, Any] | None) -> str | None:
     return client_of(getattr(request, "scope", None))
 
 
-def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]]:
+def bounded_contents(body: str | bytes, mime_type: str, max_bytes: int) -> str | bytes:
+    """A resource's contents as the client gets them: JSON with its catalogue strings
+    defused (no `<catalogue_text>` tag) and within `max_bytes`, a `_truncated` key saying
+    what was cut; other text cut at `max_bytes`. Binary contents pass as they are."""
+    if isinstance(body, bytes):
+        return body
+    if "json" in mime_type:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if data is not None:
+            bounded, cuts = payloads.bound(payloads.neutralised(data), max_bytes)
+            if cuts and isinstance(bounded, dict):
+                bounded = {"_truncated": "; ".join(cuts), **bounded}
+            return json.dumps(bounded, ensure_ascii=False)
+    return payloads.bounded_text(body, max_bytes)
+
+
+def _resource_reader(spec: ResourceSpec, max_bytes: int) -> Callable[..., Awaitable[str | bytes]]:
     @functools.wraps(spec.handler)
     async def read(**params: str) -> str | bytes:
         try:
-            return await spec.handler(**params)
+            body = await spec.handler(**params)
         except NotFoundError as exc:
             raise ResourceNotFoundError(exc.text()) from exc
         except InvalidArgumentError as exc:
@@ -79,6 +100,7 @@ def _resource_reader(spec: ResourceSpec) -> Callable[..., Awaitable[str | bytes]
             raise MCPError(code=INVALID_PARAMS, message=exc.text()) from exc
         except ToolError as exc:
             raise ResourceError(exc.text()) from exc
+        return bounded_contents(body, spec.mime_type, max_bytes)
 
     return read
 
@@ -172,7 +194,7 @@ def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) ->
             title=spec.title,
             description=spec.description,
             mime_type=spec.mime_type,
-        )(_resource_reader(spec))
+        )(_resource_reader(spec, ANSWER_MAX_BYTES))
     for contribution in gateway.prompts:
         prompt: PromptSpec = contribution.spec
         server.add_prompt(

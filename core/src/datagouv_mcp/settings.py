@@ -212,7 +212,8 @@ def read_tokens(path: str) -> tuple[str, ...]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read the token file {path!r} ({type(exc).__name__})") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ValueError(f"cannot read the token file {path!r} ({reason})") from None
     tokens = tuple(
         line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
     )

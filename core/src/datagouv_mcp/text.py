@@ -40,13 +40,15 @@ def shown(value: object, limit: int = 80) -> str:
     return clip(repr(value), limit)
 
 
-def _neutralise(text: str) -> str:
+def neutralise(text: str) -> str:
+    """Catalogue text that cannot open or close a fence: `<catalogue_text` tags written
+    `‹catalogue_text`, control characters (but line breaks and tabs) removed."""
     return _TAG_LIKE.sub(lambda m: m.group(0).replace("<", "‹"), _CONTROL.sub("", text))
 
 
 def inline(text: str | None, limit: int = 200) -> str:
     """One line of catalogue text: no line breaks or control characters, at most `limit`."""
-    return clip(" ".join(_neutralise(text or "").split()), limit)
+    return clip(" ".join(neutralise(text or "").split()), limit)
 
 
 def truncate(text: str, limit: int) -> tuple[str, int]:
@@ -60,7 +62,7 @@ def truncate(text: str, limit: int) -> tuple[str, int]:
 
 def block(text: str | None, field: str, limit: int | None = None) -> str:
     """Free text from the catalogue, fenced as data; bounded when asked, saying what was cut."""
-    body = _neutralise((text or "").strip())
+    body = neutralise((text or "").strip())
     cut = 0
     if limit is not None:
         body, cut = truncate(body, limit)

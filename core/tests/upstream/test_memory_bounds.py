@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import pytest
 from mcp import Client
 from pydantic import BaseModel, Field
+from redis.asyncio import Redis
 
 from datagouv_mcp import ParseError, PluginContext, ToolResult, ToolSpec, hookimpl
 from datagouv_mcp.gateway import Gateway
@@ -26,7 +27,7 @@ from datagouv_mcp.upstream import (
     UpstreamUnavailable,
     path,
 )
-from datagouv_mcp.upstream.cache import CashewsStore, Entry
+from datagouv_mcp.upstream.cache import CashewsStore, Entry, ResponseCache
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 pytestmark = pytest.mark.usefixtures("upstream")
@@ -96,13 +97,37 @@ async def test_nothing_is_kept_past_the_stale_window(standin: Standin) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_shared_cache_keeps_each_entry_for_its_keep_time_only() -> None:
-    # The store used for Redis (and any other cashews backend), here over cashews' memory.
-    store = CashewsStore("mem://")
-    entry = Entry(1.0, b'{"a": 1}', ("about",))
-    await store.set("key", entry, 0.2)
-    assert await store.get("key") == entry
-    await asyncio.sleep(0.3)
+async def test_a_shared_cache_keeps_each_entry_for_its_keep_time_only(redis_port: int) -> None:
+    # A real Redis, as replicas share it: each entry has its keep time as Redis TTL, and an
+    # entry over the per-entry cap is never written there.
+    url = f"redis://127.0.0.1:{redis_port}/3"
+    cache = ResponseCache(url, max_entry_bytes=1_000, max_bytes=0)
+    redis = Redis(host="127.0.0.1", port=redis_port, db=3)
+    try:
+        await cache.clear()
+        small = Entry(1.0, b'{"a": 1}', ("about",))
+        await cache.set("small", small, 30.0)
+        await cache.set("large", Entry(1.0, b"x" * 1_001), 30.0)
+        assert await cache.get("small") == small
+        assert await cache.get("large") is None
+        keys = await redis.keys("*")
+        assert len(keys) == 1
+        assert 0 < await redis.ttl(keys[0]) <= 30
+        await cache.set("brief", small, 0.2)
+        await asyncio.sleep(0.4)
+        assert await cache.get("brief") is None
+        assert len(await redis.keys("*")) == 1
+    finally:
+        await cache.clear()
+        await cache.close()
+        await redis.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_shared_cache_away_is_a_miss_not_a_failure() -> None:
+    # Nothing listens on port 9 of loopback: every read is a miss, every write dropped.
+    store = CashewsStore("redis://127.0.0.1:9/0?socket_connect_timeout=0.2")
+    await store.set("key", Entry(1.0, b"{}"), 30.0)
     assert await store.get("key") is None
     await store.close()
 

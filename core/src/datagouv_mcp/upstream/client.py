@@ -27,6 +27,7 @@ from datagouv_mcp.upstream.errors import (
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
+    transport_failure,
 )
 from datagouv_mcp.upstream.messages import upstream_message
 from datagouv_mcp.upstream.ratelimit import RateBudget
@@ -193,7 +194,7 @@ class UpstreamClient:
             ) from exc
         except httpx.TransportError as exc:
             raise UpstreamUnavailable(
-                f"Could not reach the {self.label} ({type(exc).__name__}).",
+                f"Could not reach the {self.label}: {transport_failure(exc)}.",
                 hint="Retry in a moment.",
             ) from exc
         raise AssertionError("unreachable")  # pragma: no cover

@@ -58,3 +58,19 @@ class BlockedURL(UpstreamError):
     """A URL the guarded fetch refuses: bad scheme, or an address that is not public."""
 
     code = "blocked_url"
+
+
+def transport_failure(error: Exception) -> str:
+    """What went wrong on the wire, in words (never the exception's class: that stays in the
+    logs)."""
+    import httpx
+
+    if isinstance(error, httpx.ConnectError):
+        return "the connection could not be made"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the server broke the HTTP exchange"
+    if isinstance(error, httpx.ReadError | httpx.WriteError):
+        return "the connection broke"
+    if isinstance(error, httpx.ProxyError):
+        return "the proxy refused"
+    return "the exchange failed"

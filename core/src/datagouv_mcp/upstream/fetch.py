@@ -22,6 +22,7 @@ from datagouv_mcp.upstream.errors import (
     UpstreamNotFound,
     UpstreamTimeout,
     UpstreamUnavailable,
+    transport_failure,
 )
 from datagouv_mcp.upstream.settings import UpstreamSettings
 
@@ -152,7 +153,8 @@ class GuardedFetcher:
             raise UpstreamTimeout(f"The server of {url} did not answer in time.") from exc
         except httpx.TransportError as exc:
             raise UpstreamUnavailable(
-                f"Could not fetch {url} ({type(exc).__name__}).", hint="Check that the URL works."
+                f"Could not fetch {url} ({transport_failure(exc)}).",
+                hint="Check that the URL works.",
             ) from exc
 
     async def fetch_bytes(

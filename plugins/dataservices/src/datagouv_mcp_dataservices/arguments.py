@@ -11,6 +11,7 @@ from datagouv_mcp.arguments import (
     LAST_UPDATE_RANGES,
     NULLABLE_STRING,
     PRODUCER_TYPES,
+    QUERY_MAX,
     both_directions,
     comma_terms,
     id_or_slug,
@@ -43,7 +44,9 @@ DataserviceId = Annotated[
     id_or_slug("dataservice", find_dataservice),
     Field(description="A third-party API's ID (24 hexadecimal characters) or slug, from search."),
 ]
-Query = Annotated[str, Field(description="Keywords, e.g. 'adresse' or 'entreprises'.")]
+Query = Annotated[
+    str, Field(max_length=QUERY_MAX, description="Keywords, e.g. 'adresse' or 'entreprises'.")
+]
 OrganizationFilter = Annotated[
     str | None,
     NULLABLE_STRING,

@@ -9,6 +9,7 @@ server's; the filters it lacked are optional.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -17,6 +18,7 @@ from datagouv_mcp.arguments import (
     LAST_UPDATE_RANGES,
     NULLABLE_STRING,
     PRODUCER_TYPES,
+    QUERY_MAX,
     both_directions,
     comma_terms,
     id_or_slug,
@@ -44,14 +46,21 @@ ORGANIZATION_PRODUCER_TYPES = [t for t in DATASET_PRODUCER_TYPES if t != "user"]
 FORMAT_FAMILIES = ["tabular", "machine_readable", "geographical", "documents", "other"]
 RESOURCE_TYPES = ["main", "documentation", "update", "api", "code", "other"]
 
-_TEMPORAL = re.compile(r"\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}")
+_TEMPORAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _calendar_days(text: str) -> bool:
+    try:
+        return date.fromisoformat(text[:10]) <= date.fromisoformat(text[11:])
+    except ValueError:  # month 99, 30 February...
+        return False
 
 
 def _temporal_range(value: str | None) -> str | None:
     cleaned = (value or "").strip()
     if not cleaned:
         return None
-    if not _TEMPORAL.fullmatch(cleaned) or cleaned[:10] > cleaned[11:]:
+    if not _TEMPORAL.fullmatch(cleaned) or not _calendar_days(cleaned):
         raise InvalidArgumentError(
             f"Invalid temporal_coverage {shown(cleaned, 60)} for {current_tool()}: expected "
             "YYYY-MM-DD-YYYY-MM-DD, start before end (e.g. 2020-01-01-2020-12-31).",
@@ -76,7 +85,9 @@ OrganizationFilter = Annotated[
 
 # -- search_datasets filters -----------------------------------------------------------------
 
-DatasetQuery = Annotated[str, Field(description="Keywords, e.g. 'transport ferroviaire'.")]
+DatasetQuery = Annotated[
+    str, Field(max_length=QUERY_MAX, description="Keywords, e.g. 'transport ferroviaire'.")
+]
 Tags = Annotated[
     tuple[str, ...] | None,
     comma_terms(r"[\w.+&'-]{1,100}", "transport,gtfs"),
@@ -147,7 +158,9 @@ FormatFamily = Annotated[
 # -- search_organizations --------------------------------------------------------------------
 
 OrganizationQuery = Annotated[
-    str | None, NULLABLE_STRING, Field(description="Keywords; empty to browse.")
+    str | None,
+    NULLABLE_STRING,
+    Field(max_length=QUERY_MAX, description="Keywords; empty to browse."),
 ]
 OrganizationSort = Annotated[
     str | None,

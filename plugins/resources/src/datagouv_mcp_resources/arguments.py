@@ -96,7 +96,9 @@ ResourceId = Annotated[
     resource_id(FIND_RESOURCE),
     Field(description="A resource's ID (a UUID)."),
 ]
-QueryPage = Annotated[int, Field(ge=1, description="Page number, starting at 1.")]
+QueryPage = Annotated[
+    int, Field(ge=1, le=10_000_000, description="Page number, starting at 1.")
+]  # a table of 10 million rows, page_size 1
 FilterColumn = Annotated[
     str | None, NULLABLE_STRING, Field(description="Column to filter on (the simple form).")
 ]

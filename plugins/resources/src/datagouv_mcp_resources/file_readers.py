@@ -244,8 +244,8 @@ def read_spreadsheet(
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:  # calamine raises its own error types
-        raise FileError(f"not a readable spreadsheet ({type(exc).__name__})") from None
+    except Exception:  # calamine raises its own error types
+        raise FileError("not a readable spreadsheet (XLSX, XLS or ODS)") from None
     names = list(workbook.sheet_names)
     if not names:
         raise FileError("the spreadsheet has no sheet")

@@ -98,7 +98,7 @@ def _message(exc: BaseException) -> str:
             break
         if line.strip():
             kept.append(line.strip())
-    return " ".join(kept)[:1000] or type(exc).__name__
+    return " ".join(kept)[:1000] or "the query failed"
 
 
 def _kind(exc: duckdb.Error) -> str:
