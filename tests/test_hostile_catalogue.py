@@ -159,6 +159,19 @@ async def test_no_answer_is_over_200_kb_and_a_cut_says_so(huge: Standin) -> None
     assert len(result.content[0].text.encode()) <= 200_000
 
 
+async def test_the_answer_bound_is_a_setting(huge: Standin) -> None:
+    gateway = gateway_for(huge.env(), plugins=["datasets"], answer_max_bytes=50_000)
+    uri = f"datagouv://datasets/{CorpusIds.POPULATION_DATASET_ID}"
+    async with Client(build_server(gateway), mode="legacy") as client:
+        result = await client.call_tool(
+            "get_dataset_info", {"dataset_id": CorpusIds.POPULATION_DATASET_ID}
+        )
+        read = await client.read_resource(uri)
+    assert len(json.dumps(result.structured_content).encode()) <= 50_000
+    assert "Note: the structured content was cut to 50 KB" in result.content[0].text
+    assert len(read.contents[0].text.encode()) <= 50_000  # type: ignore[union-attr]
+
+
 async def test_resources_read_is_bounded_and_fenced(huge: Standin) -> None:
     """Attack 7: resources/read datagouv://datasets/<id> returned 1.8 MB of JSON holding a
     raw `</catalogue_text>`."""

@@ -105,9 +105,6 @@ class Outcome:
         return cls(error_result(error), "error", error.code)
 
 
-# No answer is larger: its text, and its structured content, each at most this many bytes
-# (the tools bound their own answers well below; this is the last line of defence).
-ANSWER_MAX_BYTES = 200_000
 # The bounds of an argument whose tool declares none (`_bounded`).
 STRING_MAX = 2_000
 LIST_MAX = 100
@@ -209,7 +206,7 @@ class ToolCalls:
                 exc,
                 answers_read=False,
             )
-        return Outcome(_bounded_result(returned), "ok")
+        return Outcome(_bounded_result(returned, self.gateway.settings.answer_max_bytes), "ok")
 
     def _translate(self, tool: str, error: Exception) -> ToolError | None:
         try:
@@ -276,16 +273,17 @@ def _checked(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
         raise describe_invalid_arguments(tool.name, exc) from None
 
 
-def _bounded_result(returned: ToolResult) -> CallToolResult:
-    """The tool's answer within ANSWER_MAX_BYTES: its text cut at a line, its structured
-    content cut by `payloads.bound`; a cut is said in the text and in `_meta`."""
+def _bounded_result(returned: ToolResult, max_bytes: int) -> CallToolResult:
+    """The tool's answer within `max_bytes` (`DATAGOUV_MCP_ANSWER_MAX_BYTES`; the tools bound
+    their own answers well below, this is the last line of defence): its text cut at a line,
+    its structured content cut by `payloads.bound`; a cut is said in the text and `_meta`."""
     structured = returned.data.model_dump(mode="json", by_alias=True)
-    text = payloads.bounded_text(returned.text, ANSWER_MAX_BYTES)
-    structured, cuts = payloads.bound(structured, ANSWER_MAX_BYTES)
+    text = payloads.bounded_text(returned.text, max_bytes)
+    structured, cuts = payloads.bound(structured, max_bytes)
     meta = None
     if cuts:
         text += (
-            f"\n\nNote: the structured content was cut to {ANSWER_MAX_BYTES // 1000} KB "
+            f"\n\nNote: the structured content was cut to {max_bytes // 1000} KB "
             f"({', '.join(cuts)}); ask for less (a smaller page, narrower filters) for the rest."
         )
         meta = {"datagouv/truncated": cuts}

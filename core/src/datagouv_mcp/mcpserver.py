@@ -27,7 +27,7 @@ from mcp_types import (
 )
 
 from datagouv_mcp import payloads
-from datagouv_mcp.calls import ANSWER_MAX_BYTES, ToolCalls
+from datagouv_mcp.calls import ToolCalls
 from datagouv_mcp.clientlimits import ClientLimits, client_of
 from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError
 from datagouv_mcp.specs import Completer, PromptSpec, ResourceSpec
@@ -194,7 +194,7 @@ def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) ->
             title=spec.title,
             description=spec.description,
             mime_type=spec.mime_type,
-        )(_resource_reader(spec, ANSWER_MAX_BYTES))
+        )(_resource_reader(spec, gateway.settings.answer_max_bytes))
     for contribution in gateway.prompts:
         prompt: PromptSpec = contribution.spec
         server.add_prompt(

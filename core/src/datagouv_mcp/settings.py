@@ -68,6 +68,8 @@ class CoreSettings(BaseSettings):
         )
     )
     max_request_body_bytes: int = Field(1_048_576, gt=0)
+    # No tool answer nor resource read is larger: its text, and its structured content, each.
+    answer_max_bytes: int = Field(200_000, ge=20_000, le=20_000_000)
     # Slow clients (`serve`): a request's headers, then its body, must arrive within these.
     header_timeout_seconds: float = Field(10.0, gt=0, le=300)
     body_timeout_seconds: float = Field(30.0, gt=0, le=300)
