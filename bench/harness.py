@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from mcp import Client
@@ -39,14 +39,18 @@ def standin(latency_ms: int, *options: str) -> Iterator[tuple[str, dict[str, str
 
 
 @contextmanager
-def server(env: dict[str, str], plugins: str = "resources") -> Iterator[tuple[str, int]]:
+def server(
+    env: dict[str, str], plugins: str = "resources", stderr: IO[str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`datagouv-mcp serve` on a free port, once its /health answers: its /mcp URL and pid.
+    Its log (warnings and errors) goes to `stderr`, if given."""
     port = free_port()
-    settings = {**env, "DATAGOUV_MCP_PLUGINS": plugins, "DATAGOUV_MCP_LOG_LEVEL": "WARNING"}
+    settings = {"DATAGOUV_MCP_PLUGINS": plugins, "DATAGOUV_MCP_LOG_LEVEL": "WARNING", **env}
     process = subprocess.Popen(  # noqa: S603 - our own command
         cli_command("serve", "--port", str(port)),
         env=clean_env(settings),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

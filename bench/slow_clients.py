@@ -8,14 +8,13 @@ how many the server closed, how soon, with what answer, and the ERROR lines it l
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+from harness import server
 
-from datagouv_mcp.testing.servers import SAMPLE_PLUGIN, clean_env, cli_command, free_port
+from datagouv_mcp.testing.servers import SAMPLE_PLUGIN
 
 HEADERS = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 UPLOAD = HEADERS + b"Content-Length: 100000\r\n\r\n" + b'{"jsonrpc": "2.0", "id": 1, '
@@ -54,28 +53,15 @@ async def _wave(port: int, count: int, payload: bytes, limit: float) -> None:
 
 
 def main() -> None:
-    port = free_port()
-    env = {"DATAGOUV_MCP_PLUGINS": "sample_plugin", "DATAGOUV_MCP_PLUGIN_MODULES": SAMPLE_PLUGIN}
+    env = {"DATAGOUV_MCP_PLUGIN_MODULES": SAMPLE_PLUGIN}
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "stderr.log"
-        with log.open("w") as stderr:
-            process = subprocess.Popen(  # noqa: S603 - our own command
-                cli_command("serve", "--port", str(port)), env=clean_env(env), stderr=stderr
-            )
-            try:
-                for _ in range(300):
-                    try:
-                        httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                print("5,000 connections with unfinished headers (default deadline 10 s):")
-                asyncio.run(_wave(port, 5000, HEADERS, 60))
-                print("300 uploads with an unfinished body (default deadline 30 s):")
-                asyncio.run(_wave(port, 300, UPLOAD, 90))
-            finally:
-                process.terminate()
-                process.wait(timeout=20)
+        with log.open("w") as stderr, server(env, "sample_plugin", stderr) as (url, _):
+            port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+            print("5,000 connections with unfinished headers (default deadline 10 s):")
+            asyncio.run(_wave(port, 5000, HEADERS, 60))
+            print("300 uploads with an unfinished body (default deadline 30 s):")
+            asyncio.run(_wave(port, 300, UPLOAD, 90))
         errors = [line for line in log.read_text().splitlines() if '"level": "error"' in line]
         print(f"ERROR lines logged by the server: {len(errors)}")
 
