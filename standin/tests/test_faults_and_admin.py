@@ -184,3 +184,31 @@ def test_faults_and_latency_at_start_up() -> None:
         env = handle.env()
         assert env["DATAGOUV_MCP_API_URL"] == f"{handle.url}/api/"
         assert env["DATAGOUV_MCP_FETCH_ALLOWED_HOSTS"] == "127.0.0.1"
+
+
+def test_patch_dataset_changes_every_shape_until_reset(fresh: Standin, http: httpx.Client) -> None:
+    stamp = "2026-11-30T10:00:00+00:00"
+    patched = fresh.patch_dataset("population", last_modified=stamp)
+    assert patched == {"id": ids.POPULATION_DATASET_ID, "patch": {"last_modified": stamp}}
+    search = http.get("/api/2/datasets/search/", params={"q": ids.POPULATION_DATASET_ID})
+    hits = [d for d in search.json()["data"] if d["id"] == ids.POPULATION_DATASET_ID]
+    assert [d["last_modified"] for d in hits] == [stamp]
+    assert http.get(DATASET).json()["last_modified"] == stamp
+    assert http.get(f"/api/2/datasets/{ids.POPULATION_DATASET_ID}/").json()["last_modified"] == stamp
+    fresh.reset()
+    assert http.get(DATASET).json()["last_modified"] != stamp
+
+
+def test_patch_dataset_refuses_what_it_cannot_apply(fresh: Standin, http: httpx.Client) -> None:
+    admin = "/_standin/datasets/"
+    assert http.patch(f"{admin}population", json={"id": "x"}).status_code == 400
+    assert http.patch(f"{admin}population", content=b"{").status_code == 400
+    assert http.patch(f"{admin}{'0' * 24}", json={"title": "x"}).status_code == 404
+
+
+def test_dataservices_listing_a_dataset(fresh: Standin, http: httpx.Client) -> None:
+    listed = http.get("/api/1/dataservices/", params={"dataset": "population"}).json()
+    assert listed["total"] == 2
+    assert all(service["base_api_url"] for service in listed["data"])
+    none = http.get("/api/1/dataservices/", params={"dataset": "0" * 24}).json()
+    assert none["total"] == 0 and none["data"] == []

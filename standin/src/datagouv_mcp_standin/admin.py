@@ -1,4 +1,5 @@
-"""Admin endpoints under `/_standin/`: faults, stats, reset, info. Never faulted or counted."""
+"""Admin endpoints under `/_standin/`: faults, stats, reset, info, dataset patches. Never
+faulted or counted."""
 
 from __future__ import annotations
 
@@ -55,9 +56,27 @@ async def stats(request: Request) -> Response:
     return JSONResponse(_stats(request).snapshot())
 
 
+async def patch_dataset(request: Request) -> Response:
+    """PATCH a dataset's fields (e.g. `{"last_modified": "..."}`): both API versions, its
+    search hits included, show the new values until the next reset."""
+    catalogue = request.app.state.catalogue
+    dataset = catalogue.dataset(request.path_params["dataset"])
+    try:
+        fields: Any = json.loads(await request.body() or b"null")
+    except ValueError as exc:
+        return JSONResponse({"error": f"the body is not JSON: {exc}"}, 400)
+    if not isinstance(fields, dict) or not fields or {"id", "slug"} & fields.keys():
+        return JSONResponse({"error": "send a JSON object of fields other than id and slug"}, 400)
+    if dataset is None:
+        return JSONResponse({"error": "no such dataset"}, 404)
+    catalogue.patches[dataset.id] = {**catalogue.patches.get(dataset.id, {}), **fields}
+    return JSONResponse({"id": dataset.id, "patch": catalogue.patches[dataset.id]})
+
+
 async def reset(request: Request) -> Response:
     _stats(request).reset()
     _faults(request).clear()
+    request.app.state.catalogue.patches.clear()
     return JSONResponse({"status": "reset"})
 
 
@@ -91,4 +110,5 @@ ADMIN_ROUTES = [
     Route("/_standin/faults/{fault_id:int}", delete_fault, methods=["DELETE"]),
     Route("/_standin/stats", stats, methods=["GET"]),
     Route("/_standin/reset", reset, methods=["POST"]),
+    Route("/_standin/datasets/{dataset}", patch_dataset, methods=["PATCH"]),
 ]

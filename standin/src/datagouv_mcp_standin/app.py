@@ -58,6 +58,7 @@ API_ROUTES: list[BaseRoute] = [
     Route("/api/2/datasets/{dataset}/resources/", udata_datasets.dataset_resources),
     Route("/api/2/datasets/{dataset}/", udata_datasets.dataset_v2),
     Route("/api/2/dataservices/search/", udata_search.dataservices_search),
+    Route("/api/1/dataservices/", udata_datasets.dataservices_v1_list),
     Route("/api/1/dataservices/{dataservice}/", udata_datasets.dataservice),
     Route("/api/2/organizations/search/", udata_search.organizations_search),
     Route("/api/1/organizations/{org}/", udata_datasets.organization),

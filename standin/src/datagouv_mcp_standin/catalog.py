@@ -50,6 +50,31 @@ class OpenApiDoc:
     content_type: str
 
 
+@dataclass(frozen=True)
+class PatchedDataset:
+    """A dataset with fields changed at run time: both API versions show the new values."""
+
+    view: DatasetView
+    patch: Json
+
+    @property
+    def id(self) -> str:
+        return self.view.id
+
+    @property
+    def slug(self) -> str:
+        return self.view.slug
+
+    def v1_body(self) -> Json:
+        return {**self.view.v1_body(), **self.patch}
+
+    def v2_body(self) -> Json:
+        return {**self.view.v2_body(), **self.patch}
+
+    def resource_list(self) -> list[Json]:
+        return self.view.resource_list()
+
+
 @dataclass
 class Catalogue:
     rewriter: Rewriter
@@ -74,6 +99,8 @@ class Catalogue:
     corpus_notes: Vetting = field(default_factory=Vetting)
     # The datasets of dataservices whose record links them (`datasets: {href, total}`).
     dataservice_datasets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Fields changed at run time (`PATCH /_standin/datasets/{id}`), by dataset id.
+    patches: dict[str, Json] = field(default_factory=dict)
 
     # -- datasets --------------------------------------------------------------------------
 
@@ -83,19 +110,35 @@ class Catalogue:
 
     def dataset_at(self, ordinal: int) -> DatasetView:
         if ordinal < len(self.recorded):
-            return self.recorded[ordinal]
-        return self.generated.view(ordinal - len(self.recorded), self.index.fields[ordinal])
+            return self._patched(self.recorded[ordinal])
+        return self._patched(
+            self.generated.view(ordinal - len(self.recorded), self.index.fields[ordinal])
+        )
+
+    def _patched(self, view: DatasetView) -> DatasetView:
+        patch = self.patches.get(view.id)
+        return view if patch is None else PatchedDataset(view, patch)
 
     def dataset(self, key: str) -> DatasetView | None:
         """A dataset by id, then by slug (raw, then lower-cased), as udata looks them up."""
         for candidate in (key, key.lower()):
             ordinal = self.dataset_keys.get(candidate)
             if ordinal is not None:
-                return self.recorded[ordinal]
+                return self._patched(self.recorded[ordinal])
             index = self.generated.index_of(candidate)
             if index is not None:
-                return self.generated.view(index, self.index.fields[len(self.recorded) + index])
+                return self._patched(
+                    self.generated.view(index, self.index.fields[len(self.recorded) + index])
+                )
         return None
+
+    def dataservices_of(self, dataset_id: str) -> list[Json]:
+        """The dataservices whose record lists a dataset (`/api/1/dataservices/?dataset=`)."""
+        return [
+            self.dataservices[service_id]
+            for service_id, ids in self.dataservice_datasets.items()
+            if dataset_id in ids and service_id in self.dataservices
+        ]
 
     # -- resources -------------------------------------------------------------------------
 

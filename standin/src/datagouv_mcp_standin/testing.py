@@ -118,8 +118,15 @@ class Standin:
         routes: dict[str, int] = self.stats()["routes"]
         return sum(count for route, count in routes.items() if fragment in route)
 
+    def patch_dataset(self, dataset_id: str, **fields: Any) -> dict[str, Any]:
+        """Change fields of a dataset (e.g. `last_modified=...`) until the next reset."""
+        response = self._admin.patch(f"/datasets/{dataset_id}", json=fields)
+        response.raise_for_status()
+        patched: dict[str, Any] = response.json()
+        return patched
+
     def reset(self) -> None:
-        """Clear request counts and faults."""
+        """Clear request counts, faults and dataset patches."""
         self._admin.post("/reset").raise_for_status()
 
     def close(self) -> None:

@@ -165,6 +165,26 @@ async def datasets_v1_list(request: Request) -> Response:
     )
 
 
+async def dataservices_v1_list(request: Request) -> Response:
+    """`/api/1/dataservices/?dataset=`: the dataservices that list a dataset (or all)."""
+    catalogue = catalogue_of(request)
+    args = request.query_params
+    try:
+        page, page_size = paging(args, 20)
+    except ArgumentError as error:
+        return bad_arguments(request, error)
+    wanted = first(args, "dataset")
+    if wanted is None:
+        services = list(catalogue.dataservices.values())
+    else:
+        dataset = catalogue.dataset(wanted)
+        services = catalogue.dataservices_of(dataset.id) if dataset is not None else []
+    page_items = services[(page - 1) * page_size : page * page_size]
+    return json_response(
+        request, envelope(page_items, "/1/dataservices/", args, page, page_size, len(services))
+    )
+
+
 async def dataservice(request: Request) -> Response:
     found = catalogue_of(request).dataservice(request.path_params["dataservice"])
     if found is None:
