@@ -1,4 +1,4 @@
-"""The `datagouv-mcp` command: serve, plugins, call."""
+"""The `datagouv-mcp` command: serve, plugins, call, and the plugins' commands."""
 
 from __future__ import annotations
 
@@ -55,7 +55,39 @@ def _gateway(**overrides: Any) -> Gateway:
     return gateway
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _WithPluginCommands(click.Group):
+    """The core's commands, then the plugins' (register_commands): the plugins are loaded
+    only when a command that is not the core's is asked for, or for the help."""
+
+    _loaded: dict[str, click.Command] | None = None
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        if self._loaded is None:
+            self._loaded = {}
+            for contribution in _gateway().commands:
+                command: click.Command = contribution.spec
+                name = command.name or ""
+                if name in self.commands or name in self._loaded:
+                    _fail(
+                        f"Plugin '{contribution.plugin}' registers the command '{name}', "
+                        "which another command has. Switch it off with "
+                        f"DATAGOUV_MCP_DISABLED_PLUGINS={contribution.plugin}."
+                    )
+                self._loaded[name] = command
+        return self._loaded
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            plugins = self._plugin_commands()
+        except SystemExit:  # bad settings: said on stderr; the core's commands still listed
+            plugins = {}
+        return sorted({*super().list_commands(ctx), *plugins})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._plugin_commands().get(cmd_name)
+
+
+@click.group(cls=_WithPluginCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """MCP gateway to data.gouv.fr, the French national open-data portal."""
 

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import click
 import structlog
 from pluggy import HookImpl
 from pydantic_settings import BaseSettings
@@ -45,6 +46,7 @@ REGISTRATION_HOOKS = frozenset(
         "register_tools",
         "register_resources",
         "register_prompts",
+        "register_commands",
         "server_instructions",
         "register_health_checks",
     }
@@ -100,6 +102,7 @@ class Gateway:
         self.resources = self._collect("register_resources", ResourceSpec)
         self.prompts = self._collect("register_prompts", PromptSpec)
         self.health_checks = self._collect("register_health_checks", HealthCheck)
+        self.commands = self._collect("register_commands", click.Command)
         paragraphs = [str(text).strip() for _, text in self._per_plugin("server_instructions")]
         self.instructions = "\n\n".join([PREAMBLE, *paragraphs])
         for info in plugins.enabled:

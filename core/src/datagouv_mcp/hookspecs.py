@@ -14,6 +14,7 @@ import pluggy
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
+    import click
     from pydantic_settings import BaseSettings
 
     from datagouv_mcp.context import PluginContext
@@ -44,6 +45,11 @@ def register_resources(context: PluginContext) -> list[ResourceSpec] | None:
 @hookspec
 def register_prompts(context: PluginContext) -> list[PromptSpec] | None:
     """Return the MCP prompts this plugin offers."""
+
+
+@hookspec
+def register_commands(context: PluginContext) -> list[click.Command] | None:
+    """Return click commands this plugin adds to the `datagouv-mcp` command line."""
 
 
 @hookspec

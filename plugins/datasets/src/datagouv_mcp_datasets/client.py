@@ -82,6 +82,21 @@ class DatasetsClient:
         )
         return fetched.data
 
+    async def dataservices_of(self, dataset_id: str, page_size: int) -> Any:
+        """GET /api/1/dataservices/?dataset={id}: the catalogued APIs that list a dataset."""
+        fetched = await self._upstream.api.get_json(
+            path("1", "dataservices"), [("dataset", dataset_id), ("page_size", page_size)]
+        )
+        return fetched.data
+
+    async def count(self, kind: str) -> Any:
+        """GET /api/2/{kind}/search/?page_size=1 (kind: datasets, dataservices, organizations):
+        the catalogue's totals and facets, kept for the metadata TTL."""
+        fetched = await self._upstream.api.get_json(
+            path("2", kind, "search"), [("page_size", 1)], ttl="metadata"
+        )
+        return fetched.data
+
     async def probe(self) -> Any:
         """The cheapest search, never from the cache: is the API answering?"""
         fetched = await self._upstream.api.get_json(

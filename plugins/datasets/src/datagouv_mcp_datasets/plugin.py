@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import click
 from pydantic_settings import BaseSettings
 
 from datagouv_mcp import HealthCheck, PluginContext, ResourceSpec, ToolSpec, hookimpl
-from datagouv_mcp_datasets import mcp_resources, tools
+from datagouv_mcp_datasets import commands, mcp_resources, tools
 from datagouv_mcp_datasets.client import DatasetsClient
 from datagouv_mcp_datasets.parsers import check_probe
 from datagouv_mcp_datasets.settings import DatasetsSettings
@@ -24,6 +25,11 @@ def register_tools(context: PluginContext) -> list[ToolSpec]:
 @hookimpl
 def register_resources(context: PluginContext) -> list[ResourceSpec]:
     return mcp_resources.build(context)
+
+
+@hookimpl
+def register_commands(context: PluginContext) -> list[click.Command]:
+    return [commands.harvest_command(context)]
 
 
 @hookimpl
