@@ -194,7 +194,9 @@ def test_patch_dataset_changes_every_shape_until_reset(fresh: Standin, http: htt
     hits = [d for d in search.json()["data"] if d["id"] == ids.POPULATION_DATASET_ID]
     assert [d["last_modified"] for d in hits] == [stamp]
     assert http.get(DATASET).json()["last_modified"] == stamp
-    assert http.get(f"/api/2/datasets/{ids.POPULATION_DATASET_ID}/").json()["last_modified"] == stamp
+    assert (
+        http.get(f"/api/2/datasets/{ids.POPULATION_DATASET_ID}/").json()["last_modified"] == stamp
+    )
     fresh.reset()
     assert http.get(DATASET).json()["last_modified"] != stamp
 

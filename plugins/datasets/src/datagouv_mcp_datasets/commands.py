@@ -198,21 +198,44 @@ def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> 
 def harvest_command(context: PluginContext) -> click.Command:
     @click.command("harvest")
     @click.argument("queries", metavar="QUERY...", nargs=-1, required=True)
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-                  default=Path("records.jsonl"), show_default=True,
-                  help="JSON Lines: one record (or miss) per line.")
-    @click.option("--csv", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Also a flat CSV of the records.")
-    @click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
-                  help="State file: a re-run skips datasets that have not changed since, "
-                  "and prints {updated_ids, unchanged_ids, extraction_date} as JSON.")
-    @click.option("--resume", is_flag=True,
-                  help="Continue an interrupted harvest: append to --out (and --csv).")
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("records.jsonl"),
+        show_default=True,
+        help="JSON Lines: one record (or miss) per line.",
+    )
+    @click.option(
+        "--csv",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also a flat CSV of the records.",
+    )
+    @click.option(
+        "--state",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="State file: a re-run skips datasets that have not changed since, "
+        "and prints {updated_ids, unchanged_ids, extraction_date} as JSON.",
+    )
+    @click.option(
+        "--resume",
+        is_flag=True,
+        help="Continue an interrupted harvest: append to --out (and --csv).",
+    )
     @click.option("--max-datasets", type=click.IntRange(1), help="Stop after N datasets.")
-    @click.option("--concurrency", type=click.IntRange(1, 32), default=8, show_default=True,
-                  help="Datasets fetched at once (the upstream layer's limits still apply).")
-    @click.option("--page-size", type=click.IntRange(1, 100), default=PAGE_SIZE,
-                  show_default=True, help="Search results per page.")
+    @click.option(
+        "--concurrency",
+        type=click.IntRange(1, 32),
+        default=8,
+        show_default=True,
+        help="Datasets fetched at once (the upstream layer's limits still apply).",
+    )
+    @click.option(
+        "--page-size",
+        type=click.IntRange(1, 100),
+        default=PAGE_SIZE,
+        show_default=True,
+        help="Search results per page.",
+    )
     @click.option("--organization", help="An organization's ID or slug.")
     @click.option("--tag", multiple=True, help="A tag (repeatable: all of them).")
     @click.option("--format", multiple=True, help="A resource format (repeatable: any).")

@@ -66,7 +66,8 @@ class Sink(Protocol):
 class Tally:
     """Where a harvest stands: what the searches found, and what became of each dataset."""
 
-    expected: int = 0  # what the searches announce (bounded by the window and the maximum)
+    announced: int = 0  # the datasets the searches find in all
+    expected: int = 0  # those the harvest can reach (the window, the maximum)
     found: int = 0
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -171,6 +172,7 @@ class Harvest:
 
     def _announce(self, query: str, total: int) -> None:
         reachable = min(total, SEARCH_WINDOW)
+        self.tally.announced += total
         if total > SEARCH_WINDOW:
             self.tally.notes.append(
                 f"'{query}' finds {total:,} datasets; the portal pages through the first "

@@ -92,10 +92,9 @@ class Output:
         line = json.dumps(outcome.model_dump(mode="json", by_alias=True), ensure_ascii=False)
         self._lines.write(line + "\n")
         self._lines.flush()
-        if self._csv is not None and self._csv_file is not None:
-            if isinstance(outcome, DatasetRecord):
-                self._csv.writerow(flatten(outcome))
-                self._csv_file.flush()
+        if self._csv_file is not None and isinstance(outcome, DatasetRecord):
+            self._csv.writerow(flatten(outcome))
+            self._csv_file.flush()
         self.written += 1
 
     def close(self) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from pydantic_settings import BaseSettings
 
-from datagouv_mcp import HealthCheck, PluginContext, ResourceSpec, ToolSpec, hookimpl
-from datagouv_mcp_datasets import commands, mcp_resources, tools
+from datagouv_mcp import HealthCheck, PluginContext, PromptSpec, ResourceSpec, ToolSpec, hookimpl
+from datagouv_mcp_datasets import commands, mcp_resources, prompts, record_tools, tools
 from datagouv_mcp_datasets.client import DatasetsClient
 from datagouv_mcp_datasets.parsers import check_probe
 from datagouv_mcp_datasets.settings import DatasetsSettings
@@ -19,7 +19,12 @@ def register_settings() -> type[BaseSettings]:
 
 @hookimpl
 def register_tools(context: PluginContext) -> list[ToolSpec]:
-    return tools.build(context)
+    return [*tools.build(context), *record_tools.build(context)]
+
+
+@hookimpl
+def register_prompts(context: PluginContext) -> list[PromptSpec]:
+    return prompts.build(context)
 
 
 @hookimpl
@@ -46,7 +51,10 @@ def server_instructions(context: PluginContext) -> str:
         f"the Tabular API can query each. Then {query}. "
         "get_dataset_info gives a dataset's full description, licence, coverage and quality; "
         "search_organizations finds publishers, whose ID filters search_datasets. A dataset's "
-        "raw record is also readable as the resource datagouv://datasets/{dataset_id}."
+        "raw record is also readable as the resource datagouv://datasets/{dataset_id}, and "
+        "get_dataset_record gives its normalised record. What the catalogue holds (how many "
+        "datasets, APIs and organizations, main themes and formats, how to search) is the "
+        "resource datagouv://catalog: read it before concluding that data is unavailable."
     )
 
 

@@ -94,13 +94,14 @@ def _organization(raw: Any, links: SiteLinks) -> RecordOrganization | None:
     if not isinstance(raw, dict):
         return None
     id_, slug = readers.identifier(raw.get("id")), readers.identifier(raw.get("slug"))
+    key = slug or id_
     return RecordOrganization(
         name=readers.text(raw.get("name")) or "",
         acronym=readers.filled(raw.get("acronym")),
         id=id_,
         slug=slug,
         badges=readers.badges(raw.get("badges")),
-        page=links.organization(slug or id_) if slug or id_ else None,
+        page=links.organization(key) if key else None,
     )
 
 
@@ -318,7 +319,8 @@ def split_items(cell: str) -> list[str]:
     """The list a `join_items` cell holds."""
     if not cell:
         return []
-    items, current, escaped = [], "", False
+    items: list[str] = []
+    current, escaped = "", False
     for char in cell:
         if escaped:
             current, escaped = current + char, False

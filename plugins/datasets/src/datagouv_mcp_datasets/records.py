@@ -68,9 +68,7 @@ class RecordBuilder:
         )
         return self._record(raw, enrichment, self.source_url(id_))
 
-    def _record(
-        self, raw: Any, enrichment: Enrichment, source: str | None = None
-    ) -> DatasetRecord:
+    def _record(self, raw: Any, enrichment: Enrichment, source: str | None = None) -> DatasetRecord:
         id_ = raw.get("id") if isinstance(raw, dict) else None
         return parse_record(
             raw,
