@@ -24,7 +24,7 @@ LAYOUT = {
     "tools",  # one ToolSpec per tool: handler = signature (schema) + call, parse, format
     "testing",  # test helpers shipped with the plugin
 }
-OPTIONAL = {"mcp_resources", "prompts"}  # register_resources, register_prompts
+OPTIONAL = {"mcp_resources", "prompts", "commands"}  # register_resources/_prompts/_commands
 PLUGINS = [
     "datagouv_mcp_datasets",
     "datagouv_mcp_metrics",
@@ -34,6 +34,14 @@ PLUGINS = [
 ]
 # Modules of work only one plugin has, named for what they hold (docs/writing-plugins.md).
 OWN = {
+    "datagouv_mcp_datasets": {
+        "record_models",  # the normalised record and its JSON Schema
+        "record_parsers",  # raw JSON to the record; the record to a flat CSV row
+        "records",  # building one record: the v1 record and its enrichments, at once
+        "record_tools",  # get_dataset_record, harvest_datasets
+        "harvest",  # every dataset of some searches, a few at once, skipping unchanged ones
+        "harvest_files",  # what a command-line harvest leaves on disk: lines, CSV, state
+    },
     "datagouv_mcp_resources": {
         "tabular",  # the Tabular API's rules: availability, query syntax, pages, errors
         "downloads",  # reading a file: formats, caps, gzip, ZIP members, spreadsheets

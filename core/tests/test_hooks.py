@@ -17,7 +17,7 @@ from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.settings import CoreSettings
 from datagouv_mcp.testing import sample_plugin
 from datagouv_mcp.testing.sample_plugin import LifespanState
-from datagouv_mcp.testing.servers import sample_only
+from datagouv_mcp.testing.servers import SAMPLE_PLUGIN, run_cli, sample_only
 
 
 @pytest.fixture
@@ -81,6 +81,26 @@ async def test_hook_register_prompts(gateway: Gateway) -> None:
     assert rendered.messages[0].content.text == "Tell me about beta: The second item."  # type: ignore[union-attr]
     assert completion.completion.values == ["beta"]
     assert unknown.completion.values == []
+
+
+def test_hook_register_commands() -> None:
+    env = {
+        "DATAGOUV_MCP_PLUGIN_MODULES": SAMPLE_PLUGIN,
+        "DATAGOUV_MCP_SAMPLE_PLUGIN_GREETING": "Salut",
+    }
+    greeted = run_cli("sample-greet", "Ada", env=env)
+    listed = run_cli("--help", env=env)
+    unknown = run_cli("no-such-command", env=env)
+    assert greeted.returncode == 0, greeted.stderr
+    assert greeted.stdout.startswith("Salut, Ada (from sample_plugin ")
+    assert "sample-greet" in listed.stdout and "serve" in listed.stdout
+    assert unknown.returncode == 2 and "No such command 'no-such-command'" in unknown.stderr
+
+
+def test_hook_register_commands_help_survives_bad_settings() -> None:
+    listed = run_cli("--help", env={"DATAGOUV_MCP_PORT": "not a port"})
+    assert listed.returncode == 0
+    assert "serve" in listed.stdout and "DATAGOUV_MCP_PORT" in listed.stderr
 
 
 @pytest.mark.anyio

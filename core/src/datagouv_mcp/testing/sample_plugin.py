@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
 
+import click
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_settings import BaseSettings
 
@@ -146,6 +147,19 @@ def register_prompts() -> list[PromptSpec]:
             completions={"item_id": _complete_item},
         )
     ]
+
+
+@hookimpl
+def register_commands(context: PluginContext) -> list[click.Command]:
+    settings = context.settings(SampleSettings)
+
+    @click.command("sample-greet")
+    @click.argument("name")
+    def greet(name: str) -> None:
+        """Greet NAME with the configured greeting."""
+        click.echo(f"{settings.greeting}, {name} (from {context.name} {context.version})")
+
+    return [greet]
 
 
 @hookimpl
