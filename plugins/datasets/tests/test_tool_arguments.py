@@ -22,6 +22,9 @@ OFFICIAL_ARGUMENTS = {
     "search_organizations": ["query", "page", "page_size", "sort", "badge"],
     "get_dataset_info": ["dataset_id"],
     "list_dataset_resources": ["dataset_id"],
+    # Ours, beyond the official set: held to the same rules.
+    "get_dataset_record": ["dataset_id"],
+    "harvest_datasets": ["query", "max_datasets", "organization"],
 }
 
 REQUIRED = {
@@ -29,6 +32,8 @@ REQUIRED = {
     "search_organizations": [],
     "get_dataset_info": ["dataset_id"],
     "list_dataset_resources": ["dataset_id"],
+    "get_dataset_record": ["dataset_id"],
+    "harvest_datasets": ["query"],
 }
 
 
