@@ -123,13 +123,11 @@ def test_incremental_rerun_fetches_only_what_changed(upstream: Standin, tmp_path
     assert saved["datasets"][changed]["last_modified"] == "2026-11-30T10:00:00+00:00"
 
 
-def test_ctrl_c_leaves_valid_files_and_resume_completes(
-    upstream: Standin, tmp_path: Path
-) -> None:
+def test_ctrl_c_leaves_valid_files_and_resume_completes(upstream: Standin, tmp_path: Path) -> None:
     out, table, state = tmp_path / "r.jsonl", tmp_path / "r.csv", tmp_path / "state.json"
     args = ("harvest", "", "--out", str(out), "--csv", str(table), "--state", str(state))
     upstream.add_fault(route="/api/1/datasets/*", kind="latency", latency_ms=300)
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         cli_command(*args, "--concurrency", "2"),
         env=clean_env(env_of(upstream)),
         stdout=subprocess.PIPE,
@@ -141,7 +139,7 @@ def test_ctrl_c_leaves_valid_files_and_resume_completes(
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "Interrupted: " in stderr and "--resume" in stderr

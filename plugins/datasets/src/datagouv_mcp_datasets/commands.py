@@ -121,7 +121,7 @@ class Display:
             self.update(tally)
             self.bar.stop()
         else:
-            print(self.line(tally), file=self.stream, flush=True)
+            print(f"{self.line(tally)} in {tally.seconds:.1f} s", file=self.stream, flush=True)
 
 
 async def _harvest(context: PluginContext, harvest: Harvest, filters: Filters) -> Tally:

@@ -10,6 +10,7 @@ costs no request of its own.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,6 +76,8 @@ class Tally:
     not_found: list[str] = field(default_factory=list)
     unreadable: int = 0
     notes: list[str] = field(default_factory=list)
+    started: float | None = None  # time.monotonic() when the harvest began
+    seconds: float = 0.0  # how long it has run
 
     @property
     def done(self) -> int:
@@ -119,6 +122,7 @@ class Harvest:
     async def run(self) -> Tally:
         """Every query to its end (or the maximum); raises the upstream error of a search
         that fails after the layer's retries (what was written stays written)."""
+        self.tally.started = time.monotonic()
         queue: asyncio.Queue[tuple[str, Any, Stamp] | None] = asyncio.Queue(
             self.plan.concurrency * 4
         )
@@ -134,6 +138,7 @@ class Harvest:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            self.tally.seconds = time.monotonic() - self.tally.started
         return self.tally
 
     def _room(self) -> bool:
