@@ -31,7 +31,8 @@ from datagouv_mcp.testing.servers import clean_env, cli_command
 
 
 def harvest(env: dict[str, str], *args: str) -> tuple[float, float, str, str]:
-    """(seconds, peak RSS in MiB, stdout, stderr) of one `datagouv-mcp harvest ARGS`."""
+    """(seconds, peak RSS in MiB, stdout, stderr) of one `datagouv-mcp harvest ARGS`; its CPU
+    time is printed (the stand-in shares the machine's cores)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(  # noqa: S603 - our own command
@@ -45,6 +46,7 @@ def harvest(env: dict[str, str], *args: str) -> tuple[float, float, str, str]:
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         raise SystemExit(f"harvest failed ({process.returncode}):\n{stderr[-2000:]}")
+    print(f"  (harvest process CPU: {usage.ru_utime + usage.ru_stime:.1f} s)")
     return seconds, usage.ru_maxrss / 1024, stdout, stderr
 
 
