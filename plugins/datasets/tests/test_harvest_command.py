@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import time
@@ -193,3 +194,53 @@ def test_harvest_reports_an_unreachable_portal(upstream: Standin, tmp_path: Path
     assert result.returncode == 1
     assert "Error: the harvest stopped: " in result.stderr
     assert "--resume" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_harvest_draws_a_progress_bar_on_a_terminal(upstream: Standin, tmp_path: Path) -> None:
+    controller, terminal = os.openpty()
+    try:
+        process = subprocess.Popen(
+            cli_command("harvest", "", "--out", str(tmp_path / "r.jsonl"), "--max-datasets", "5"),
+            env=clean_env({**env_of(upstream), "COLUMNS": "120", "TERM": "xterm"}),
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the harvest ended
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(controller)
+    screen = drawn.decode("utf-8", "replace")
+    assert "harvest · 5 written · 0 unchanged" in screen
+    assert "5/5" in screen and "━" in screen  # rich's bar, complete
+    assert "harvest: " not in screen  # not the plain lines
+
+
+def test_a_dataset_whose_record_fails_is_written_partial_from_its_search_hit(
+    upstream: Standin, tmp_path: Path
+) -> None:
+    out, state = tmp_path / "r.jsonl", tmp_path / "state.json"
+    upstream.add_fault(route="/api/1/datasets/*", kind="status", status=503)
+    result = run_cli(
+        "harvest", "", "--out", str(out), "--state", str(state), "--max-datasets", "3",
+        env={**env_of(upstream), "DATAGOUV_MCP_MAX_ATTEMPTS": "1"}, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    items = lines_of(out)
+    assert len(items) == 3
+    for item in items:
+        jsonschema.validate(item, record_schema())
+        assert item["extraction_partial"] is True and item["resources"] == []
+        assert any("HTTP 503" in error for error in item["metadata"]["upstream_errors"])
+    summary = json.loads(result.stdout)
+    assert sorted(summary["partial_ids"]) == sorted(summary["updated_ids"])
+    # A partial record is not committed: the next run fetches it again.
+    assert json.loads(state.read_text())["datasets"] == {}

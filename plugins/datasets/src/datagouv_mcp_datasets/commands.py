@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import structlog
 from pydantic import BaseModel, ValidationError
 
 from datagouv_mcp import PluginContext, ToolError
@@ -24,6 +25,8 @@ from datagouv_mcp_datasets.harvest_files import HarvestFileError, Output, State,
 from datagouv_mcp_datasets.parsers import DatasetsParseError
 from datagouv_mcp_datasets.records import RecordBuilder, now
 from datagouv_mcp_datasets.tools import Catalogue
+
+log = structlog.get_logger("datagouv_mcp_datasets.commands")
 
 SAVE_EVERY = 50  # records between two saves of the state while harvesting
 PLAIN_EVERY_SECONDS = 2.0
@@ -175,6 +178,11 @@ def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> 
         message = exc.message if isinstance(exc, ToolError) else "unreadable search answer"
         hint = f" {exc.hint}" if isinstance(exc, ToolError) and exc.hint else ""
         say(f"Error: the harvest stopped: {clip(message, 300)}{hint}")
+    except Exception:
+        code = 1
+        log.exception("harvest.crashed")
+        say("Error: the harvest stopped on an unexpected failure (logged above with its "
+            "traceback); please report it.")  # fmt: skip
     finally:
         output.close()
         tally = harvest.tally
@@ -254,6 +262,10 @@ def harvest_command(context: PluginContext) -> click.Command:
         Pass "" as QUERY to take every dataset the filters match. Progress goes to stderr;
         Ctrl-C stops with valid files (continue with --resume).
         """
-        run(context, [" ".join(q.split()) for q in queries], options)
+        try:
+            run(context, [" ".join(q.split()) for q in queries], options)
+        except KeyboardInterrupt:  # before the harvest began: nothing written
+            click.echo("Interrupted before the harvest began.", err=True)
+            sys.exit(130)
 
     return harvest

@@ -131,6 +131,7 @@ class Harvest:
         ]
         try:
             await self._search(queue)
+            self.tally.expected = self.tally.found  # overlapping queries announced some twice
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers)
