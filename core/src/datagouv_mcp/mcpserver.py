@@ -110,6 +110,10 @@ def _prompt_renderer(spec: PromptSpec) -> Callable[..., Awaitable[str]]:
     async def render(**arguments: Any) -> str:
         try:
             return await spec.handler(**arguments)
+        except InvalidArgumentError as exc:
+            # The client's arguments are wrong (-32602), and the error says how: the SDK would
+            # replace any other exception's text with "Error rendering prompt <name>".
+            raise MCPError(code=INVALID_PARAMS, message=exc.text()) from exc
         except ToolError as exc:
             raise ValueError(exc.text()) from exc
 

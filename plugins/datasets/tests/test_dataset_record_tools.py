@@ -127,9 +127,9 @@ async def test_prompts_listed_and_rendered(everything: Gateway, upstream: Standi
         api = await client.get_prompt("discover_api", {"topic": "adresse"})
         deep = await client.get_prompt("deep_extract_dataset", {"dataset_id": "population"})
         table = await client.get_prompt("answer_from_table", {"question": "Quelle commune ?"})
-        # (The SDK words the refusal itself: "Error rendering prompt deep_extract_dataset".)
-        with pytest.raises(MCPError, match="deep_extract_dataset"):
+        with pytest.raises(MCPError, match=r"^Error: Invalid dataset ID '\.\./x'") as refused:
             await client.get_prompt("deep_extract_dataset", {"dataset_id": "../x"})
+        assert refused.value.error.code == -32602
     assert set(prompts) == {
         "harvest_keyword",
         "discover_api",
