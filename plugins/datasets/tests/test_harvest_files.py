@@ -54,17 +54,21 @@ def test_an_interrupted_run_is_continued_only_with_resume(tmp_path: Path) -> Non
     assert saved["interrupted"] is None and saved["datasets"] == {"a" * 24: stamp}
 
 
+def stamp(modified: str | None, update: str | None = None) -> dict[str, str | None]:
+    return {"last_modified": modified, "last_update": update}
+
+
 @pytest.mark.parametrize(
     ("new", "old", "changed"),
     [
-        ({"last_modified": "2026-01-02T00:00:00+00:00"}, {"last_modified": "2026-01-01T00:00:00"}, True),
-        ({"last_modified": "2026-01-01T00:00:00Z"}, {"last_modified": "2026-01-01T00:00:00+00:00"}, False),
-        ({"last_modified": "2025-12-31T00:00:00+00:00"}, {"last_modified": "2026-01-01T00:00:00+00:00"}, False),
-        ({"last_modified": "2026-01-01", "last_update": "2026-03-01"}, {"last_modified": "2026-01-01", "last_update": "2026-02-01"}, True),
-        ({"last_modified": "2026-01-01"}, None, True),
-        ({"last_modified": None, "last_update": None}, {"last_modified": None}, True),
+        (stamp("2026-01-02T00:00:00+00:00"), stamp("2026-01-01T00:00:00"), True),
+        (stamp("2026-01-01T00:00:00Z"), stamp("2026-01-01T00:00:00+00:00"), False),
+        (stamp("2025-12-31T00:00:00+00:00"), stamp("2026-01-01T00:00:00+00:00"), False),
+        (stamp("2026-01-01", "2026-03-01"), stamp("2026-01-01", "2026-02-01"), True),
+        (stamp("2026-01-01"), None, True),
+        (stamp(None), stamp(None), True),
     ],
-)  # fmt: skip
+)
 def test_what_counts_as_a_change(
     new: dict[str, str | None], old: dict[str, str | None] | None, changed: bool
 ) -> None:
