@@ -244,3 +244,13 @@ def test_a_dataset_whose_record_fails_is_written_partial_from_its_search_hit(
     assert sorted(summary["partial_ids"]) == sorted(summary["updated_ids"])
     # A partial record is not committed: the next run fetches it again.
     assert json.loads(state.read_text())["datasets"] == {}
+
+
+def test_harvest_of_an_unknown_organization(upstream: Standin, tmp_path: Path) -> None:
+    result = run_cli(
+        "harvest", "", "--out", str(tmp_path / "r.jsonl"), "--organization", "no-such-org",
+        env=env_of(upstream), timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Error: Organization with ID 'no-such-org' not found." in result.stderr
+    assert "--resume" not in result.stderr and "Traceback" not in result.stderr

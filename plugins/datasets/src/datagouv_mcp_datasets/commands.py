@@ -16,7 +16,7 @@ import click
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from datagouv_mcp import PluginContext, ToolError
+from datagouv_mcp import InvalidArgumentError, NotFoundError, PluginContext, ToolError
 from datagouv_mcp.text import clip
 from datagouv_mcp_datasets import arguments as args
 from datagouv_mcp_datasets.client import Filter
@@ -173,6 +173,10 @@ def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> 
         asyncio.run(_harvest(context, harvest, filters))
     except KeyboardInterrupt:
         code = 130
+    except (NotFoundError, InvalidArgumentError) as exc:  # the organization asked for, say
+        code = 2
+        hint = f" {exc.hint}" if exc.hint else ""
+        say(f"Error: {clip(exc.message, 300)}{hint}")
     except (ToolError, DatasetsParseError) as exc:
         code = 1
         message = exc.message if isinstance(exc, ToolError) else "unreadable search answer"
