@@ -198,3 +198,35 @@ async def test_catalog_resource_when_the_portal_is_down(
     async with Client(build_server(gateway), mode="legacy") as client:
         with pytest.raises(MCPError, match="unavailable"):
             await client.read_resource("datagouv://catalog")
+
+
+class FullDisk:
+    """A sink that fails on its third write, as a full disk would."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, outcome: object) -> None:
+        if self.written == 2:
+            raise OSError(28, "No space left on device")
+        self.written += 1
+
+
+@pytest.mark.anyio
+async def test_a_sink_that_fails_stops_the_harvest_without_hanging(
+    gateway: Gateway, upstream: Standin
+) -> None:
+    import asyncio
+
+    from datagouv_mcp_datasets.harvest import Harvest, Plan
+    from datagouv_mcp_datasets.records import RecordBuilder
+    from datagouv_mcp_datasets.tools import Catalogue
+
+    sink = FullDisk()
+    builder = RecordBuilder(Catalogue.of(gateway.contexts["datasets"]))
+    # A queue of 4 and pages of 5: without the stop, the searches would wait on it forever.
+    harvest = Harvest(builder, Plan([""], {}, concurrency=1, page_size=5), sink)
+    async with gateway.running():
+        with pytest.raises(OSError, match="No space left"):
+            await asyncio.wait_for(harvest.run(), timeout=60)
+    assert sink.written == 2 and len(harvest.tally.updated) == 2

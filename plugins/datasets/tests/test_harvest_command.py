@@ -247,10 +247,12 @@ def test_a_dataset_whose_record_fails_is_written_partial_from_its_search_hit(
 
 
 def test_harvest_of_an_unknown_organization(upstream: Standin, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
     result = run_cli(
         "harvest", "", "--out", str(tmp_path / "r.jsonl"), "--organization", "no-such-org",
-        env=env_of(upstream), timeout=120,
+        "--state", str(state), env=env_of(upstream), timeout=120,
     )  # fmt: skip
-    assert result.returncode == 2
+    assert result.returncode == 2 and result.stdout == ""  # no summary: nothing harvested
+    assert not state.exists()  # nothing began: no state written
     assert "Error: Organization with ID 'no-such-org' not found." in result.stderr
     assert "--resume" not in result.stderr and "Traceback" not in result.stderr

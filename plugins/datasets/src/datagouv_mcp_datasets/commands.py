@@ -140,8 +140,8 @@ async def _harvest(context: PluginContext, harvest: Harvest, filters: Filters) -
 
 
 def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> None:
-    """The harvest command's body: exit 0 when done, 1 when the upstream failed, 130 when
-    interrupted; the files are valid in every case."""
+    """The harvest command's body: exit 0 when done, 1 when the upstream failed, 2 for the
+    caller's mistake, 130 when interrupted; the files are valid in every case."""
     filters = _filters({name: options.pop(name) for name in Filters.model_fields})
     out: Path = options["out"]
     csv_path: Path | None = options["csv"]
@@ -190,8 +190,8 @@ def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> 
     finally:
         output.close()
         tally = harvest.tally
-        # Interrupted or failed, the state says where the harvest got.
-        state.save(complete=False, unchanged=tally.unchanged)
+        if tally.started is not None:  # interrupted or failed: the state says where it got
+            state.save(complete=False, unchanged=tally.unchanged)
     display.close(tally)
     for note in tally.notes:
         say(f"Note: {note}")
@@ -200,7 +200,7 @@ def run(context: PluginContext, queries: list[str], options: dict[str, Any]) -> 
             "same command with --resume to continue.")  # fmt: skip
     elif code == 1:
         say("Run the same command with --resume to continue once the portal answers again.")
-    else:
+    elif code == 0:
         state.save(complete=True, unchanged=tally.unchanged)
         if state_path is not None:
             click.echo(json.dumps(state.summary(tally.unchanged), ensure_ascii=False))

@@ -118,6 +118,8 @@ class Harvest:
     on_progress: Callable[[Tally], None] = lambda tally: None
     on_record: Callable[[str, Stamp, Outcome], None] = lambda dataset_id, stamp, outcome: None
     tally: Tally = field(default_factory=Tally)
+    # A worker's failure (a sink that cannot write, a bug): it stops the searches too.
+    failure: Exception | None = None
 
     async def run(self) -> Tally:
         """Every query to its end (or the maximum); raises the upstream error of a search
@@ -135,6 +137,8 @@ class Harvest:
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers)
+            if self.failure is not None:
+                raise self.failure
         finally:
             for worker in workers:
                 worker.cancel()
@@ -152,6 +156,7 @@ class Harvest:
         for query in self.plan.queries:
             page, announced = 1, False
             while self._room():
+                self._stop_on_failure()
                 raw = await client.search_datasets(query, page, size, self.plan.filters)
                 items = readers.obj(raw).get("data")
                 if not isinstance(items, list):
@@ -171,10 +176,15 @@ class Harvest:
                         self.tally.unchanged.append(id_)
                         self.on_progress(self.tally)
                     else:
+                        self._stop_on_failure()
                         await queue.put((id_, hit, stamp))
                 if not pagination.has_more or not items or (page + 1) * size > SEARCH_WINDOW:
                     break
                 page += 1
+
+    def _stop_on_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
 
     def _announce(self, query: str, total: int) -> None:
         reachable = min(total, SEARCH_WINDOW)
@@ -192,22 +202,29 @@ class Harvest:
 
     async def _work(self, queue: asyncio.Queue[tuple[str, Any, Stamp] | None]) -> None:
         while (item := await queue.get()) is not None:
-            dataset_id, hit, stamp = item
+            if self.failure is not None:
+                continue  # drained, so that the searches never wait on a full queue
             try:
-                outcome = await self.builder.build(dataset_id, hit)
-            except DatasetsParseError:
-                self.tally.unreadable += 1
-                self.on_progress(self.tally)
-                continue
-            self.sink.write(outcome)
-            if isinstance(outcome, DatasetMiss):
-                self.tally.not_found.append(dataset_id)
-            else:
-                self.tally.updated.append(dataset_id)
-                if outcome.extraction_partial:
-                    self.tally.partial.append(dataset_id)
-            self.on_record(dataset_id, stamp, outcome)
+                await self._one(*item)
+            except Exception as exc:
+                self.failure = exc
+
+    async def _one(self, dataset_id: str, hit: Any, stamp: Stamp) -> None:
+        try:
+            outcome = await self.builder.build(dataset_id, hit)
+        except DatasetsParseError:
+            self.tally.unreadable += 1
             self.on_progress(self.tally)
+            return
+        self.sink.write(outcome)
+        if isinstance(outcome, DatasetMiss):
+            self.tally.not_found.append(dataset_id)
+        else:
+            self.tally.updated.append(dataset_id)
+            if outcome.extraction_partial:
+                self.tally.partial.append(dataset_id)
+        self.on_record(dataset_id, stamp, outcome)
+        self.on_progress(self.tally)
 
 
 class Collected:
