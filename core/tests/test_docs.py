@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import AliasChoices
 
 from datagouv_mcp import hookspecs
 
@@ -55,3 +56,12 @@ def test_every_setting_is_documented() -> None:
         for field in settings_class.model_fields:
             assert f"DATAGOUV_MCP_{field.upper()}" in operating, field
     assert "SENTRY_DSN" in operating
+
+    from datagouv_mcp.matomo import MatomoSettings
+
+    for field in MatomoSettings.model_fields.values():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else []
+        assert names, "every Matomo setting names its variables"
+        for name in names:
+            assert f"`{name}`" in operating, name

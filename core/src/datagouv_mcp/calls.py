@@ -18,7 +18,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
-from datagouv_mcp import callcontext, payloads
+from datagouv_mcp import callcontext, meters, payloads
 from datagouv_mcp.clientlimits import ClientLimits, rate_limited
 from datagouv_mcp.errors import InvalidArgumentError, ParseError, ToolError
 from datagouv_mcp.specs import Event, ToolResult, ToolSpec
@@ -147,10 +147,14 @@ class ToolCalls:
         started = time.perf_counter()
         budget = self.gateway.upstream.settings.call_budget_seconds
         given = dict(arguments or {})
-        with callcontext.tool_call(name, budget, progress, self.offered) as context:
-            outcome = await self._run(contribution, self.tools[name], given)
-            if outcome.answers_read:
-                await context.commit()
+        meters.CALLS_IN_FLIGHT.inc()
+        try:
+            with callcontext.tool_call(name, budget, progress, self.offered) as context:
+                outcome = await self._run(contribution, self.tools[name], given)
+                if outcome.answers_read:
+                    await context.commit()
+        finally:
+            meters.CALLS_IN_FLIGHT.dec()
         result = outcome.result
         if context.stale_since is not None and not result.is_error:
             result = _mark_stale(result, context.stale_since)
@@ -170,6 +174,7 @@ class ToolCalls:
                     "stale": context.stale_since is not None,
                 },
                 error=outcome.error,
+                client=client,
             )
         )
         return result

@@ -223,6 +223,8 @@ class Gateway:
         try:
             return load_settings(settings_class, prefix=env_prefix_for(plugin))
         except StartupError as exc:
+            if self.plugins.installed[plugin].essential:  # the server's own (Matomo's)
+                raise
             raise StartupError(f"Plugin '{plugin}': {exc}") from None
 
     def settings_for(self, settings_class: type[SettingsT]) -> SettingsT:

@@ -28,6 +28,16 @@ CommaList = Annotated[tuple[str, ...], NoDecode]
 """A list setting, written `a,b,c` in the environment."""
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# Loopback and the private networks (RFC 1918, IPv6 unique local): where a scraper that
+# reaches the server directly (a sidecar, a container network, a cluster) lives.
+PRIVATE_NETWORKS = (
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+)
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
@@ -92,6 +102,10 @@ class CoreSettings(BaseSettings):
     readiness_timeout_seconds: float = Field(3.0, gt=0)
     readiness_cache_seconds: float = Field(5.0, ge=0)
 
+    # GET /metrics (Prometheus): on or off, and the client addresses it is served to.
+    prometheus: bool = True
+    prometheus_allowed_addresses: CommaList = PRIVATE_NETWORKS
+
     @field_validator(
         "allowed_hosts",
         "allowed_origins",
@@ -101,6 +115,7 @@ class CoreSettings(BaseSettings):
         "plugin_modules",
         "trusted_proxies",
         "auth_tokens",
+        "prometheus_allowed_addresses",
         mode="before",
     )
     @classmethod
@@ -125,7 +140,7 @@ class CoreSettings(BaseSettings):
             )
         return value
 
-    @field_validator("trusted_proxies", mode="after")
+    @field_validator("trusted_proxies", "prometheus_allowed_addresses", mode="after")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         try:
@@ -290,7 +305,10 @@ def explain(
     """One sentence per bad value: the variable, what it holds, what it accepts."""
     problems = []
     for item in error.errors():
-        name = str(item["loc"][0]) if item["loc"] else "?"
+        if not item["loc"]:  # a rule over several settings: its message names them
+            problems.append(f"{str(item['msg']).removeprefix('Value error, ')}.")
+            continue
+        name = str(item["loc"][0])
         variable, field = _variable(settings_class, name, prefix)
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         value = "" if extra.get("secret") else f"={shown(item.get('input'), 60)}"
@@ -300,6 +318,16 @@ def explain(
             expected = f"expected {accepted_values(field)}"
         problems.append(f"{variable}{value}: {expected}.")
     return " ".join(problems)
+
+
+def _ignoring_others(settings_class: type[SettingsT]) -> type[SettingsT]:
+    """A plugin's class as it reads `.env`: the lines that are not its own (the server's, other
+    plugins', the official server's names) are none of its business, whatever its `extra`."""
+    if settings_class.model_config.get("extra") == "ignore":
+        return settings_class
+    config = {**settings_class.model_config, "extra": "ignore"}
+    namespace = {"model_config": config, "__module__": settings_class.__module__}
+    return type(settings_class.__name__, (settings_class,), namespace)
 
 
 def load_settings(
@@ -314,7 +342,7 @@ def load_settings(
         if prefix is None:
             return settings_class(**given)
         options: Mapping[str, Any] = {"_env_prefix": prefix, "_env_file": ".env"}
-        return settings_class(**options, **given)
+        return _ignoring_others(settings_class)(**options, **given)
     except ValidationError as exc:
         shown_prefix = prefix or str(settings_class.model_config.get("env_prefix") or "")
         raise StartupError(

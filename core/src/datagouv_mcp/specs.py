@@ -100,7 +100,8 @@ class Event:
     """A telemetry event. `name` is one of "tool.called", "plugin.loaded".
 
     `error` is the exception of a crash (outcome "crash"), for error reporting; never show its
-    text to the model."""
+    text to the model. `client` is the HTTP client's address (None over stdio and in
+    process): personal data, for a sink whose operator asked for it, never logged."""
 
     name: str
     plugin: str | None = None
@@ -112,3 +113,4 @@ class Event:
     arguments: Mapping[str, Any] | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     error: BaseException | None = field(default=None, repr=False)
+    client: str | None = field(default=None, repr=False)

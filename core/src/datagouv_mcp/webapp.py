@@ -1,7 +1,9 @@
-"""The HTTP face of the server: POST /mcp (SSE or JSON by Accept), /health, /health/ready.
+"""The HTTP face of the server: POST /mcp (SSE or JSON by Accept), /health, /health/ready,
+/metrics.
 
-In front of every path but the health checks, before routing (so before any redirect), the
-`Guard` checks Host and Origin, the client's request rate and the bearer token. `McpEndpoint`
+In front of every path but the health checks and /metrics, before routing (so before any
+redirect), the `Guard` checks Host and Origin, the client's request rate and the bearer token
+(/metrics is restricted by address instead: `datagouv_mcp.scrape`). `McpEndpoint`
 then reads the body itself (size cap, deadline, a client gone away is no error), checks the
 JSON-RPC envelope and the protocol version, and only then hands the request to the SDK.
 """
@@ -25,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from datagouv_mcp import meters, scrape
 from datagouv_mcp.auth import BearerTokens
 from datagouv_mcp.clientlimits import CLIENT_KEY, ClientLimits, client_address, networks
 from datagouv_mcp.health import Readiness, liveness
@@ -48,8 +51,9 @@ log = structlog.get_logger("datagouv_mcp.http")
 
 _PORT = re.compile(r":\d{1,5}$")
 
-OPEN_PATHS = frozenset({"/health", "/health/ready"})
-"""Served whatever the Host, token or rate: load balancers probe them."""
+OPEN_PATHS = frozenset({"/health", "/health/ready", scrape.PATH})
+"""Served whatever the Host, token or rate: load balancers probe them, scrapers scrape (the
+metrics are restricted by address, `datagouv_mcp.scrape`)."""
 
 
 def matches(value: str, patterns: Sequence[str]) -> bool:
@@ -95,7 +99,7 @@ def _jsonrpc_error(status: int, message: str, headers: dict[str, str] | None = N
 
 class Guard:
     """Host and Origin (DNS rebinding), then the client's request rate, then the bearer token,
-    for every path but the health checks. Leaves the client's address in the scope
+    for every path but the health checks and the metrics. Leaves the client's address in the scope
     (`CLIENT_KEY`) for the tool-call rate limit."""
 
     def __init__(
@@ -272,7 +276,7 @@ class McpEndpoint:
 
 
 def build_app(gateway: Gateway) -> Starlette:
-    """A new ASGI app over the gateway: /mcp, /health, /health/ready."""
+    """A new ASGI app over the gateway: /mcp, /health, /health/ready, /metrics."""
     settings = gateway.settings
     limits = ClientLimits.configured(settings.rate_limit, gateway.upstream.settings.rate_limit_url)
     server = build_server(gateway, client_limits=limits)
@@ -298,8 +302,11 @@ def build_app(gateway: Gateway) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with gateway.running(), json_mode.run(), sse_mode.run():
-            yield
+        try:
+            async with gateway.running(), json_mode.run(), sse_mode.run():
+                yield
+        finally:
+            meters.process_stopping()
 
     return Starlette(
         routes=[
@@ -307,6 +314,7 @@ def build_app(gateway: Gateway) -> Starlette:
             Route("/mcp", McpEndpoint(settings, json_mode, sse_mode), methods=None),
             Route("/health", health, methods=["GET"]),
             Route("/health/ready", ready, methods=["GET"]),
+            Route(scrape.PATH, scrape.MetricsEndpoint(settings).respond, methods=["GET"]),
         ],
         middleware=[
             Middleware(

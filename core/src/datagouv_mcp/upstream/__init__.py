@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from datagouv_mcp import callcontext
+from datagouv_mcp import callcontext, meters
 from datagouv_mcp.upstream.addresses import Resolver, classify_address
 from datagouv_mcp.upstream.cache import Entry, ResponseCache
 from datagouv_mcp.upstream.client import FLAG, Fetched, UpstreamClient, path
@@ -182,6 +182,7 @@ class Upstreams:
         key = f"fetch:document:{url}"
         context = callcontext.current()
         if context is not None and isinstance(held := context.holding(key), Document):
+            meters.CACHE_LOOKUPS.labels("fetch", "hit").inc()
             return held
         entry = await self._cache.get(key)
         ttl = self._settings.ttl("document")
@@ -189,7 +190,9 @@ class Upstreams:
         if entry is not None and len(entry.about) == 2:
             kept = Document(entry.about[0], entry.about[1], entry.body, entry.stored_at)
         if kept is not None and entry is not None and entry.age() < ttl:
+            meters.CACHE_LOOKUPS.labels("fetch", "hit").inc()
             return kept
+        meters.CACHE_LOOKUPS.labels("fetch", "miss").inc()
         try:
             final_url, content_type, body = await self.fetch.fetch_bytes(url, max_bytes=max_bytes)
         except (UpstreamUnavailable, UpstreamTimeout):
@@ -198,6 +201,7 @@ class Upstreams:
             if context is not None:
                 since = kept.fetched_at
                 context.stale_since = min(context.stale_since or since, since)
+            meters.STALE_ANSWERS.labels("fetch").inc()
             return Document(kept.url, kept.content_type, kept.body, kept.fetched_at, stale=True)
         document = Document(final_url, content_type, body, fetched_at=time.time())
         entry = Entry(document.fetched_at, body, (final_url, content_type))

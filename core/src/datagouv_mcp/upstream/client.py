@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus, urlencode
 
 import httpx
 
-from datagouv_mcp import callcontext
+from datagouv_mcp import callcontext, meters
 from datagouv_mcp.upstream.cache import Entry, ResponseCache
 from datagouv_mcp.upstream.errors import (
     ResponseTooLarge,
@@ -138,6 +138,7 @@ class UpstreamClient:
             # Fetched earlier in this call, not yet committed to the cache.
             if context is not None and isinstance(held := context.holding(key), Fetched):
                 context.cache_hits += 1
+                meters.CACHE_LOOKUPS.labels(self.name, "hit").inc()
                 return held
             kept = await self._cache.get(key)
             if kept is not None and kept.age() < self._settings.ttl(ttl):
@@ -145,7 +146,9 @@ class UpstreamClient:
                 if revived is not None:
                     if context is not None:
                         context.cache_hits += 1
+                    meters.CACHE_LOOKUPS.labels(self.name, "hit").inc()
                     return revived
+            meters.CACHE_LOOKUPS.labels(self.name, "miss").inc()
         try:
             fetched, body = await self._coalesced(key, url, kind)
         except _STALE_ON:
@@ -155,6 +158,7 @@ class UpstreamClient:
             if context is not None:
                 since = stale.fetched_at
                 context.stale_since = min(context.stale_since or since, since)
+            meters.STALE_ANSWERS.labels(self.name).inc()
             return replace(stale, stale=True)
         if ttl is not None and self._cache.fits(len(body)):
             keep = self._settings.ttl(ttl) + self._settings.cache_stale_seconds
@@ -169,6 +173,8 @@ class UpstreamClient:
             task = asyncio.create_task(self._fetch(url, kind))
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        else:
+            meters.COALESCED_WAITS.labels(self.name).inc()
         # Shielded: one caller giving up must not cancel the answer the others wait for.
         return await asyncio.shield(task)
 
@@ -182,7 +188,8 @@ class UpstreamClient:
         if self._remaining() <= 0:
             raise UpstreamTimeout(f"No time left to ask the {self.label}.")
         try:
-            async for attempt in retrying(self._settings.max_attempts, self._remaining):
+            attempts = retrying(self._settings.max_attempts, self._remaining, self._retried)
+            async for attempt in attempts:
                 with attempt:
                     return await self._attempt(url, kind)
         except RetryableStatus as exc:
@@ -198,6 +205,10 @@ class UpstreamClient:
                 hint="Retry in a moment.",
             ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retried(self, error: BaseException | None) -> None:
+        reason = str(error.status) if isinstance(error, RetryableStatus) else "connection_error"
+        meters.UPSTREAM_RETRIES.labels(self.name, reason).inc()
 
     def _exhausted(self, error: RetryableStatus) -> UpstreamError:
         if error.status == 429:
@@ -217,11 +228,26 @@ class UpstreamClient:
             if context is not None:
                 context.upstream_calls += 1
             timeout = max(0.001, min(self._settings.request_timeout_seconds, self._remaining()))
+            started = time.perf_counter()
+            outcome = "connection_error"
             try:
                 async with asyncio.timeout(timeout):
                     status, headers, body = await self._read(url, timeout)
-            except TimeoutError as exc:
-                raise httpx.ReadTimeout(f"no complete answer within {timeout:.1f} s") from exc
+                outcome = str(status)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                outcome = "timeout"
+                if isinstance(exc, TimeoutError):
+                    raise httpx.ReadTimeout(f"no complete answer within {timeout:.1f} s") from exc
+                raise
+            except ResponseTooLarge:
+                outcome = "too_large"
+                raise
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                raise
+            finally:
+                meters.UPSTREAM_REQUESTS.labels(self.name, outcome).inc()
+                meters.UPSTREAM_SECONDS.labels(self.name).observe(time.perf_counter() - started)
         try:
             if status in RETRYABLE_STATUS:
                 raise RetryableStatus(

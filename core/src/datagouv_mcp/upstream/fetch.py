@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
+from datagouv_mcp import meters
 from datagouv_mcp.upstream.addresses import GuardedBackend, Resolver, system_resolver, vet_host
 from datagouv_mcp.upstream.errors import (
     BlockedURL,
@@ -145,13 +146,16 @@ class GuardedFetcher:
                 finally:
                     await response.aclose()
         except TimeoutError as exc:
+            meters.UPSTREAM_REQUESTS.labels("fetch", "timeout").inc()
             raise UpstreamTimeout(
                 f"Fetching {url} took longer than {budget:g} s.",
                 hint="The server is slow or the file is big; try a smaller file.",
             ) from exc
         except httpx.TimeoutException as exc:
+            meters.UPSTREAM_REQUESTS.labels("fetch", "timeout").inc()
             raise UpstreamTimeout(f"The server of {url} did not answer in time.") from exc
         except httpx.TransportError as exc:
+            meters.UPSTREAM_REQUESTS.labels("fetch", "connection_error").inc()
             raise UpstreamUnavailable(
                 f"Could not fetch {url} ({transport_failure(exc)}).",
                 hint="Check that the URL works.",
@@ -169,6 +173,7 @@ class GuardedFetcher:
         for _ in range(self._settings.fetch_max_redirects + 1):
             parsed = await self.check_url(current)
             response = await self.http.send(self.http.build_request("GET", parsed), stream=True)
+            meters.UPSTREAM_REQUESTS.labels("fetch", str(response.status_code)).inc()
             if not response.is_redirect:
                 return response
             location = response.headers.get("location", "")

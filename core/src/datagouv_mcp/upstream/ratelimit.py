@@ -10,6 +10,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from datagouv_mcp import meters
 from datagouv_mcp.upstream.errors import UpstreamRateLimited
 
 
@@ -25,13 +26,24 @@ class RateBudget:
 
     async def acquire(self, upstream: str, remaining: float) -> None:
         """Wait for a slot in this upstream's window, without overrunning the call's budget."""
-        deadline = time.monotonic() + remaining
-        while not await self._limiter.hit(self._item, "datagouv-mcp", upstream):
-            stats = await self._limiter.get_window_stats(self._item, "datagouv-mcp", upstream)
-            delay = max(0.005, stats.reset_time - time.time())
-            if time.monotonic() + delay > deadline:
-                raise UpstreamRateLimited(
-                    f"Too many requests to the {upstream} API at once.",
-                    hint="Retry in a few seconds, or narrow the request.",
-                )
-            await asyncio.sleep(min(delay, 0.25))
+        started = time.monotonic()
+        deadline = started + remaining
+        waited = False
+        try:
+            while not await self._limiter.hit(self._item, "datagouv-mcp", upstream):
+                if not waited:
+                    waited = True
+                    meters.RATE_BUDGET_WAITS.labels(upstream).inc()
+                stats = await self._limiter.get_window_stats(self._item, "datagouv-mcp", upstream)
+                delay = max(0.005, stats.reset_time - time.time())
+                if time.monotonic() + delay > deadline:
+                    meters.RATE_BUDGET_REFUSALS.labels(upstream).inc()
+                    raise UpstreamRateLimited(
+                        f"Too many requests to the {upstream} API at once.",
+                        hint="Retry in a few seconds, or narrow the request.",
+                    )
+                await asyncio.sleep(min(delay, 0.25))
+        finally:
+            if waited:
+                seconds = time.monotonic() - started
+                meters.RATE_BUDGET_WAIT_SECONDS.labels(upstream).inc(seconds)

@@ -66,8 +66,17 @@ def _wait(state: RetryCallState) -> float:
     return _backoff(state)
 
 
-def retrying(max_attempts: int, remaining: Callable[[], float]) -> AsyncRetrying:
-    """Stop after max_attempts, or as soon as the next wait would overrun the call's budget."""
+def retrying(
+    max_attempts: int,
+    remaining: Callable[[], float],
+    retried: Callable[[BaseException | None], None] | None = None,
+) -> AsyncRetrying:
+    """Stop after max_attempts, or as soon as the next wait would overrun the call's budget;
+    `retried` is told of each failure about to be tried again."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        if retried is not None:
+            retried(state.outcome.exception() if state.outcome else None)
 
     class out_of_budget(stop_base):
         def __call__(self, state: RetryCallState) -> bool:
@@ -77,5 +86,6 @@ def retrying(max_attempts: int, remaining: Callable[[], float]) -> AsyncRetrying
         retry=retry_if_exception(is_retryable),
         wait=_wait,
         stop=stop_after_attempt(max_attempts) | out_of_budget(),
+        before_sleep=before_sleep,
         reraise=True,
     )
