@@ -107,6 +107,7 @@ def test_trace_plugins_logs_every_hook_call() -> None:
         "call",
         "echo",
         '{"text": "t"}',
+        "-v",
         env={"DATAGOUV_MCP_PLUGIN_MODULES": SAMPLE_PLUGIN, "DATAGOUV_MCP_TRACE_PLUGINS": "1"},
     )
     hooks = [json.loads(line) for line in result.stderr.splitlines() if '"plugin.hook"' in line]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
-from collections.abc import Callable
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import anyio
 import click
@@ -17,7 +18,11 @@ from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.settings import CoreSettings, TelemetrySettings, load_settings
 from datagouv_mcp.telemetry import configure_logging, init_sentry
 from datagouv_mcp.upstream.settings import UpstreamSettings
+from datagouv_mcp.version import __version__
 from datagouv_mcp.webapp import build_app
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -25,14 +30,21 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def _gateway(**overrides: Any) -> Gateway:
+def _telemetry() -> TelemetrySettings:
+    try:
+        return load_settings(TelemetrySettings)
+    except StartupError as exc:
+        _fail(str(exc))
+
+
+def _gateway(verbose: bool = True, **overrides: Any) -> Gateway:
     """Every setting read (exit 2 naming a bad one), logging and Sentry set up, the plugins
-    loaded."""
+    loaded. Not `verbose`: only warnings and errors are logged."""
     problems = []
     loaded: dict[type, Any] = {}
     for settings_class, values in (
         (TelemetrySettings, {}),
-        (CoreSettings, overrides),
+        (CoreSettings, {k: v for k, v in overrides.items() if v is not None}),
         (UpstreamSettings, {}),
     ):
         try:
@@ -46,13 +58,29 @@ def _gateway(**overrides: Any) -> Gateway:
         loaded[CoreSettings],
         loaded[UpstreamSettings],
     )
-    configure_logging(telemetry)
+    configure_logging(telemetry, at_least=logging.NOTSET if verbose else logging.WARNING)
     try:
         gateway = Gateway.build(settings, upstream=upstream)
     except StartupError as exc:
         _fail(str(exc))
     init_sentry(telemetry, gateway.version)
     return gateway
+
+
+def start_line(gateway: Gateway, where: str) -> str:
+    """What `serve` says once it listens: where, which upstream, which plugins and tools."""
+    urls = gateway.upstream.urls
+    plugins = [info.name for info in gateway.plugins.enabled if not info.essential]
+    return (
+        f"datagouv-mcp {gateway.version} serving {where}; upstream {urls.api} "
+        f"(tabular {urls.tabular}, metrics {urls.metrics}, crawler {urls.crawler}); "
+        f"plugins {', '.join(plugins) or 'none'}; {len(gateway.tools)} tools."
+    )
+
+
+VERBOSE = click.option(
+    "-v", "--verbose", is_flag=True, help="Log at DATAGOUV_MCP_LOG_LEVEL, not only warnings."
+)
 
 
 class _WithPluginCommands(click.Group):
@@ -88,13 +116,20 @@ class _WithPluginCommands(click.Group):
 
 
 @click.group(cls=_WithPluginCommands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="datagouv-mcp")
 def main() -> None:
     """MCP gateway to data.gouv.fr, the French national open-data portal."""
 
 
 @main.command()
 @click.option(
-    "--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True
+    "--transport",
+    type=click.Choice(["http", "stdio"]),
+    help=(
+        "http: streamable HTTP at http://HOST:PORT/mcp, for any number of clients; stdio: one "
+        "client that started this process and speaks on its stdin and stdout (desktop "
+        "clients). Default: DATAGOUV_MCP_TRANSPORT, else http."
+    ),
 )
 @click.option("--host", help="Address to bind (DATAGOUV_MCP_HOST, default 127.0.0.1).")
 @click.option(
@@ -102,23 +137,56 @@ def main() -> None:
     type=click.IntRange(0, 65535),
     help="Port to bind (DATAGOUV_MCP_PORT, default 8000).",
 )
-def serve(transport: str, host: str | None, port: int | None) -> None:
-    """Run the server: streamable HTTP at /mcp, or stdio for desktop clients."""
-    gateway = _gateway(host=host, port=port)
-    if transport == "stdio":
-        anyio.run(build_server(gateway).run_stdio_async)
+def serve(transport: str | None, host: str | None, port: int | None) -> None:
+    """Run the server: streamable HTTP at /mcp, or stdio for desktop clients. Ctrl-C stops it."""
+    gateway = _gateway(transport=transport, host=host, port=port)
+    settings = gateway.settings
+    try:
+        if settings.transport == "stdio":
+            click.echo(start_line(gateway, "MCP over stdio"), err=True)
+            anyio.run(build_server(gateway).run_stdio_async)
+            return
+        _serve_http(gateway)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a server in a terminal is stopped: uvicorn has shut down cleanly.
         return
+
+
+def _serve_http(gateway: Gateway) -> None:
     import uvicorn
 
-    from datagouv_mcp.httpserver import server_config
+    from datagouv_mcp.httpserver import bind_problem, server_config
 
-    uvicorn.Server(server_config(build_app(gateway), gateway.settings)).run()
+    settings = gateway.settings
+    problem = bind_problem(settings.host, settings.port)
+    if problem is not None:
+        _fail(problem)
+
+    class Server(uvicorn.Server):
+        """uvicorn, saying where it listens in one line once it does."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                port = next(_ports(self), settings.port)
+                host = f"[{settings.host}]" if ":" in settings.host else settings.host
+                url = f"http://{host}:{port}/mcp"
+                click.echo(start_line(gateway, f"streamable HTTP on {url}"), err=True)
+
+    Server(server_config(build_app(gateway), settings)).run()
+
+
+def _ports(server: uvicorn.Server) -> Iterator[int]:
+    for listening in server.servers:
+        for sock in listening.sockets:
+            yield int(sock.getsockname()[1])
 
 
 @main.command()
-def plugins() -> None:
+@VERBOSE
+def plugins(verbose: bool) -> None:
     """Print every plugin as JSON: name, distribution, version, hooks, tools."""
-    gateway = _gateway()
+    gateway = _gateway(verbose)
     manager = gateway.plugins.manager
     listing = []
     for info in gateway.plugins.installed.values():
@@ -158,23 +226,75 @@ async def _call(connect: Callable[[], Any], tool: str, arguments: dict[str, Any]
         return await client.call_tool(tool, arguments)
 
 
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    """The exceptions inside task groups' exception groups."""
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
+
+
+def remote_failure(url: str, error: BaseException) -> str:
+    """Why calling the server at `url` failed, in words, with what to do next."""
+    import httpx2
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR
+
+    for leaf in _leaves(error):
+        if isinstance(leaf, httpx2.ConnectError):
+            return (
+                f"{url}: connection refused. Is the server running? Start it with "
+                "`datagouv-mcp serve`, or check the host and port."
+            )
+        if isinstance(leaf, httpx2.TimeoutException):
+            return f"{url}: no answer in time. Check that the server is up and reachable."
+        if isinstance(leaf, httpx2.UnsupportedProtocol | httpx2.InvalidURL):
+            return f"{url} is not an http(s) URL: write one such as http://127.0.0.1:8000/mcp."
+        if isinstance(leaf, MCPError):
+            code, message = leaf.error.code, leaf.error.message
+            if code == METHOD_NOT_FOUND and message == "Not Found":
+                return f"{url}: not found (is the path /mcp?)."
+            if code in (INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR) and (
+                message.startswith(
+                    ("Server returned an error response", "Unexpected content type", "Failed to")
+                )
+            ):
+                break
+            # A JSON-RPC error from an MCP server: its own words.
+            return f"{url} refused the call: {message}"
+        if isinstance(leaf, httpx2.HTTPError):
+            break
+    return (
+        f"{url}: not an MCP endpoint (it did not answer MCP over streamable HTTP). Check the "
+        "URL: this server's is http://HOST:PORT/mcp."
+    )
+
+
 @main.command()
 @click.argument("tool")
 @click.argument("arguments", default="{}")
 @click.option("--url", help="Call a running server (e.g. http://127.0.0.1:8000/mcp) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
-def call(tool: str, arguments: str, url: str | None, as_json: bool) -> None:
+@VERBOSE
+def call(tool: str, arguments: str, url: str | None, as_json: bool, verbose: bool) -> None:
     """Call one tool and print its text and structured result. Exit status 1 on a tool error."""
     parsed = _parse_arguments(arguments)
     if url:
+        configure_logging(_telemetry(), at_least=logging.NOTSET if verbose else logging.WARNING)
+        if not verbose:
+            # The failure is explained below, in words: not as the SDK's tracebacks.
+            logging.getLogger("mcp").setLevel(logging.CRITICAL)
         connect: Callable[[], Any] = lambda: url  # noqa: E731
     else:
-        gateway = _gateway()
+        gateway = _gateway(verbose)
         connect = functools.partial(build_server, gateway)
     try:
         result = anyio.run(_call, connect, tool, parsed)
     except Exception as exc:
-        _fail(f"could not call {tool}: {type(exc).__name__}: {exc}")
+        if not url:
+            raise
+        _fail(remote_failure(url, exc))
     if as_json:
         click.echo(
             json.dumps(

@@ -21,6 +21,8 @@ the body of `/mcp` before anything else (`datagouv_mcp.webapp`).
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import time
 from typing import Any
 
@@ -158,3 +160,35 @@ def server_config(app: ASGIApp, settings: CoreSettings, **options: Any) -> uvico
         **options,
     }
     return uvicorn.Config(app, **values)
+
+
+def bind_problem(host: str, port: int) -> str | None:
+    """Why `serve` could not listen on host:port, in one sentence saying what to do, or None.
+    Tried by binding a socket as uvicorn will (SO_REUSEADDR), then closing it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            where = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"{where} is already in use: stop the program listening there, or choose "
+                    "another port with --port or DATAGOUV_MCP_PORT."
+                )
+            if exc.errno == errno.EACCES:
+                return (
+                    f"not allowed to listen on {where}: choose a port above 1023 with --port "
+                    "or DATAGOUV_MCP_PORT."
+                )
+            if exc.errno in (errno.EADDRNOTAVAIL, socket.EAI_NONAME) or isinstance(
+                exc, socket.gaierror
+            ):
+                return (
+                    f"cannot listen on {where}: {host} is not an address of this machine; "
+                    "choose one with --host or DATAGOUV_MCP_HOST (127.0.0.1, or 0.0.0.0 for "
+                    "every interface)."
+                )
+            return f"cannot listen on {where} ({exc.strerror or exc}): choose another --host or --port."
+    return None

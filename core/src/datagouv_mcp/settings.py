@@ -69,6 +69,8 @@ class CoreSettings(BaseSettings):
 
     model_config = frozen_config()
 
+    # What `serve` speaks (`--transport` wins): for launchers that add their own flags.
+    transport: Literal["http", "stdio"] = "http"
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     allowed_hosts: CommaList = Field(default_factory=lambda: _with_any_port(LOCAL_HOSTS))

@@ -17,8 +17,10 @@ log = structlog.get_logger("datagouv_mcp")
 _sentry_enabled = False
 
 
-def configure_logging(settings: TelemetrySettings) -> None:
+def configure_logging(settings: TelemetrySettings, at_least: int = logging.NOTSET) -> None:
     """Every log line, ours and the libraries', goes to stderr: JSON lines unless on a terminal.
+    `at_least`: a floor over the configured level (commands whose output is the point log
+    only warnings unless asked).
 
     stderr, never stdout: the stdio transport owns stdout.
     """
@@ -49,9 +51,18 @@ def configure_logging(settings: TelemetrySettings) -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
-    # The SDK's HTTP stack and uvicorn's access log speak at INFO on every request.
-    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "uvicorn.access", "mcp"):
+    root.setLevel(max(logging.getLevelName(settings.log_level), at_least))
+    # The SDK's HTTP stack and uvicorn's access log speak at INFO on every request; uvicorn's
+    # start-up lines give way to the one line `serve` prints.
+    for noisy in (
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "httpcore2",
+        "uvicorn.access",
+        "uvicorn.error",
+        "mcp",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -118,7 +129,14 @@ def log_event(event: Event) -> None:
         if value is not None
     }
     fields.update(event.fields)
-    level = logging.WARNING if event.outcome == "crash" else logging.INFO
+    # `serve` names the plugins in its start line: a line per plugin is for debugging.
+    level = (
+        logging.WARNING
+        if event.outcome == "crash"
+        else logging.DEBUG
+        if event.name == "plugin.loaded"
+        else logging.INFO
+    )
     log.log(level, event.name, **fields)
     # Asked of the stdlib logger: a structlog logger that was never configured cannot say.
     if event.arguments is not None and logging.getLogger("datagouv_mcp").isEnabledFor(
