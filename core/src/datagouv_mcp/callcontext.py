@@ -1,7 +1,7 @@
 """What one tool call carries through the layers: its tool, its deadline, what its upstream
 calls did, the fresh answers waiting to be cached, and where its progress goes. Argument rules
 read the tool's name from here for their messages; a long tool reports progress with
-`report_progress`."""
+`report_progress` and tells the client what it does with `log_to_client`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from typing import Any
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Send a progress notification: (progress, total, message)."""
+
+ClientLog = Callable[[str, str], Awaitable[None]]
+"""Send a log notification to the client: (level, message); it drops the levels the client
+did not ask for."""
 
 Write = Callable[[], Awaitable[None]]
 """A cache write held until the call commits it."""
@@ -32,6 +36,7 @@ class CallContext:
     cache_hits: int = 0
     stale_since: float | None = None
     progress: Progress | None = None
+    client_log: ClientLog | None = None
     # The tools the server offers, for hints that name one (None: not known, all named).
     offered: frozenset[str] | None = None
     # Fresh upstream answers of this call, by cache key: (the decoded answer, its cache write).
@@ -94,16 +99,33 @@ async def report_progress(
         log.debug("progress notification failed", exc_info=True)
 
 
+async def log_to_client(level: str, message: str) -> None:
+    """Tell the client what the current call is doing, as an MCP log notification at `level`
+    (`debug`, `info`, `notice`, `warning`...), if it asked for that level (logging/setLevel,
+    or the request's log level); a no-op otherwise. Never fails the call. Never put secrets
+    or catalogue text the model should not trust in `message`."""
+    context = _current.get()
+    if context is None or context.client_log is None:
+        return
+    try:
+        await context.client_log(level, message)
+    except Exception:  # a client gone away must not break the tool
+        log.debug("log notification failed", exc_info=True)
+
+
 @contextmanager
 def tool_call(
     tool: str,
     budget_seconds: float,
     progress: Progress | None = None,
     offered: frozenset[str] | None = None,
+    client_log: ClientLog | None = None,
 ) -> Iterator[CallContext]:
     """Open the context of one tool call: every upstream request inside shares this budget."""
     deadline = time.monotonic() + budget_seconds
-    context = CallContext(tool=tool, deadline=deadline, progress=progress, offered=offered)
+    context = CallContext(
+        tool=tool, deadline=deadline, progress=progress, offered=offered, client_log=client_log
+    )
     token = _current.set(context)
     try:
         yield context

@@ -126,10 +126,12 @@ class ToolCalls:
         arguments: Mapping[str, Any] | None,
         progress: callcontext.Progress | None = None,
         client: str | None = None,
+        client_log: callcontext.ClientLog | None = None,
     ) -> CallToolResult:
         """Call a tool: every outcome is a CallToolResult, and one event for a known tool.
-        `progress` sends the client's progress notifications (when it asked for them);
-        `client` is the HTTP client's address, for the per-client rate limit."""
+        `progress` sends the client's progress notifications (when it asked for them),
+        `client_log` its log notifications; `client` is the HTTP client's address, for the
+        per-client rate limit."""
         if client is not None and self.client_limits is not None:
             wait = await self.client_limits.call_wait(client)
             if wait is not None:
@@ -149,7 +151,7 @@ class ToolCalls:
         given = dict(arguments or {})
         meters.CALLS_IN_FLIGHT.inc()
         try:
-            with callcontext.tool_call(name, budget, progress, self.offered) as context:
+            with callcontext.tool_call(name, budget, progress, self.offered, client_log) as context:
                 outcome = await self._run(contribution, self.tools[name], given)
                 if outcome.answers_read:
                     await context.commit()

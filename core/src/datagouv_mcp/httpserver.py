@@ -190,5 +190,8 @@ def bind_problem(host: str, port: int) -> str | None:
                     "choose one with --host or DATAGOUV_MCP_HOST (127.0.0.1, or 0.0.0.0 for "
                     "every interface)."
                 )
-            return f"cannot listen on {where} ({exc.strerror or exc}): choose another --host or --port."
+            return (
+                f"cannot listen on {where} ({exc.strerror or exc}): choose another --host "
+                "or --port."
+            )
     return None

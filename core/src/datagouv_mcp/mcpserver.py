@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +16,10 @@ import structlog
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts import Prompt
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import (
     INVALID_PARAMS,
+    CallToolResult,
     Completion,
     CompletionArgument,
     CompletionContext,
@@ -25,16 +28,23 @@ from mcp_types import (
     ResourceTemplateReference,
     SetLevelRequestParams,
 )
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from datagouv_mcp import payloads
-from datagouv_mcp.calls import ToolCalls
+from datagouv_mcp import groups, payloads
+from datagouv_mcp.callcontext import ClientLog
+from datagouv_mcp.calls import ToolCalls, error_result
 from datagouv_mcp.clientlimits import ClientLimits, client_of
+from datagouv_mcp.clientlog import ClientLogLevels, wanted
 from datagouv_mcp.errors import InvalidArgumentError, NotFoundError, ToolError
 from datagouv_mcp.specs import Completer, PromptSpec, ResourceSpec
 
 if TYPE_CHECKING:
     from mcp.server.context import ServerRequestContext
+    from mcp.server.lowlevel.helper_types import ReadResourceContents
     from mcp.server.mcpserver import Context
+    from mcp_types import Prompt as MCPPrompt
+    from mcp_types import Resource, ResourceTemplate, ServerCapabilities
+    from mcp_types import Tool as MCPTool
 
     from datagouv_mcp.gateway import Gateway
 
@@ -44,20 +54,126 @@ MAX_COMPLETIONS = 100  # the protocol's cap on completion values
 
 
 class GatewayServer(MCPServer[Any]):
-    """MCPServer whose tool calls all go through the core's call path."""
+    """MCPServer whose tool calls all go through the core's call path, serving only the tool
+    groups the request selected (`datagouv_mcp.groups`)."""
 
     def __init__(self, gateway: Gateway, calls: ToolCalls, **kwargs: Any) -> None:
         super().__init__(tools=list(calls.tools.values()), **kwargs)
         self.gateway = gateway
         self.calls = calls
-        # The level a client asked for with logging/setLevel.
-        self.client_log_level: str | None = None
+        # The level each client asked for with logging/setLevel.
+        self.log_levels = ClientLogLevels()
+        self.plugin_of_tool = {name: c.plugin for name, c in gateway.tools.items()}
+        self.plugin_of_prompt = {c.spec.name: c.plugin for c in gateway.prompts}
+        self.plugin_of_resource = {c.spec.uri: c.plugin for c in gateway.resources}
+        self._resource_patterns = [
+            (_template_pattern(c.spec.uri), c.plugin) for c in gateway.resources
+        ]
+
+    def shown_tools(self) -> list[str]:
+        return [name for name, plugin in self.plugin_of_tool.items() if groups.shows(plugin)]
+
+    async def list_tools(self) -> list[MCPTool]:
+        return [t for t in await super().list_tools() if groups.shows(self.plugin_of_tool[t.name])]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
+        plugin = self.plugin_of_tool.get(name)
+        if plugin is not None and not groups.shows(plugin):
+            return _outside_groups(name, plugin, self.shown_tools())
         progress = context.report_progress if context is not None else None
-        return await self.calls.call(name, arguments, progress, client=_client(context))
+        client = _client(context)
+        return await self.calls.call(
+            name, arguments, progress, client=client, client_log=self._client_log(context, client)
+        )
+
+    def _client_log(
+        self, context: Context[Any, Any] | None, client: str | None
+    ) -> ClientLog | None:
+        """Where the call's log notifications go: at 2026-07-28 the SDK sends only the levels
+        the request asked for; before, only those its client asked for with logging/setLevel."""
+        if context is None or context.protocol_version is None:
+            return None
+        modern = context.protocol_version in MODERN_PROTOCOL_VERSIONS
+        asked = None if modern else self.log_levels.get(client)
+        if not modern and asked is None:
+            return None
+
+        async def send(level: str, message: str) -> None:
+            if modern or wanted(asked, level):
+                with warnings.catch_warnings():  # the SDK marks logging deprecated at 2026
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)
+                    await context.log(level, message, logger_name="datagouv-mcp")  # type: ignore[arg-type]
+
+        return send
+
+    async def list_resources(self) -> list[Resource]:
+        return [r for r in await super().list_resources() if self._shows_uri(str(r.uri))]
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [
+            t
+            for t in await super().list_resource_templates()
+            if groups.shows(self.plugin_of_resource.get(t.uri_template, ""))
+        ]
+
+    async def read_resource(
+        self, uri: Any, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | Any:
+        if not self._shows_uri(str(uri)):
+            raise ResourceNotFoundError(f"Unknown resource {str(uri)[:200]} at this URL's groups.")
+        return await super().read_resource(uri, context)
+
+    def _shows_uri(self, uri: str) -> bool:
+        for pattern, plugin in self._resource_patterns:
+            if pattern.fullmatch(uri):
+                return groups.shows(plugin)
+        return groups.selected() is None
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        return [p for p in await super().list_prompts() if self._shows_prompt(p.name)]
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
+    ) -> Any:
+        if not self._shows_prompt(name):
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]}")
+        return await super().get_prompt(name, arguments, context)
+
+    def _shows_prompt(self, name: str) -> bool:
+        plugin = self.plugin_of_prompt.get(name)
+        return plugin is None or groups.shows(plugin)
+
+    def capabilities(self, capabilities: ServerCapabilities) -> ServerCapabilities:
+        """What this server does for the current request: no resources or prompts
+        capability when it serves none, no subscriptions (it is stateless)."""
+        update: dict[str, Any] = {}
+        if not any(groups.shows(c.plugin) for c in self.gateway.prompts):
+            update["prompts"] = None
+        if not any(groups.shows(c.plugin) for c in self.gateway.resources):
+            update["resources"] = None
+        return capabilities.model_copy(update=update)
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+def _outside_groups(name: str, plugin: str, shown: list[str]) -> CallToolResult:
+    selection = groups.SEPARATOR.join(sorted(groups.selected() or ()))
+    return error_result(
+        ToolError(
+            f"Unknown tool {name!r} at {groups.ROOT}/{selection}: it is in the tool group "
+            f"{plugin!r}, which this URL does not serve.",
+            hint=(
+                f"Tools here: {', '.join(sorted(shown)) or 'none'}. For {name}, connect to "
+                f"{groups.ROOT}/{selection}{groups.SEPARATOR}{plugin} or {groups.ROOT}."
+            ),
+            code="unknown_tool",
+        )
+    )
 
 
 def _client(context: Context[Any, Any] | None) -> str | None:
@@ -121,21 +237,21 @@ def _prompt_renderer(spec: PromptSpec) -> Callable[..., Awaitable[str]]:
 
 
 def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion | None]]:
-    by_template = {c.spec.uri: c.spec.completions for c in gateway.resources}
-    by_prompt = {c.spec.name: c.spec.completions for c in gateway.prompts}
+    by_template = {c.spec.uri: (c.plugin, c.spec.completions) for c in gateway.resources}
+    by_prompt = {c.spec.name: (c.plugin, c.spec.completions) for c in gateway.prompts}
 
     async def complete(
         ref: PromptReference | ResourceTemplateReference,
         argument: CompletionArgument,
         context: CompletionContext | None,
     ) -> Completion | None:
-        table = (
-            by_prompt.get(ref.name)
+        plugin, table = (
+            by_prompt.get(ref.name, ("", {}))
             if isinstance(ref, PromptReference)
-            else by_template.get(ref.uri)
+            else by_template.get(ref.uri, ("", {}))
         )
-        completer: Completer | None = (table or {}).get(argument.name)
-        if completer is None:
+        completer: Completer | None = table.get(argument.name)
+        if completer is None or not groups.shows(plugin):
             return None
         try:
             values = list(
@@ -154,19 +270,27 @@ def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion 
     return complete
 
 
-def _install_set_level(server: GatewayServer) -> None:
-    """logging/setLevel: the SDK 2.3 has no public hook for it, hence the one private call."""
+def _install_private_hooks(server: GatewayServer) -> None:
+    """What the SDK 2.3 has no public hook for, in one place: logging/setLevel, and the
+    capabilities answered to each request (`GatewayServer.capabilities`)."""
 
     async def set_level(
         ctx: ServerRequestContext[Any], params: SetLevelRequestParams
     ) -> EmptyResult:
-        server.client_log_level = params.level
+        request = getattr(ctx, "request", None)
+        server.log_levels.set(client_of(getattr(request, "scope", None)), params.level)
         log.info("client.set_log_level", level=params.level)
         return EmptyResult()
 
-    server._lowlevel_server.add_request_handler(
-        "logging/setLevel", SetLevelRequestParams, set_level
-    )
+    lowlevel = server._lowlevel_server
+    lowlevel.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
+    derive = lowlevel.get_capabilities
+
+    @functools.wraps(derive)
+    def get_capabilities(*args: Any, **kwargs: Any) -> ServerCapabilities:
+        return server.capabilities(derive(*args, **kwargs))
+
+    lowlevel.get_capabilities = get_capabilities  # type: ignore[method-assign]
 
 
 def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) -> GatewayServer:
@@ -189,6 +313,8 @@ def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) ->
         lifespan=lifespan,
         # The SDK calls logging.basicConfig with it; the CLI configures logging itself.
         log_level="WARNING",
+        # Stateless: no subscriptions/listen stream, so no list-changed or resource updates.
+        subscriptions=False,
     )
     for contribution in gateway.resources:
         spec: ResourceSpec = contribution.spec
@@ -210,5 +336,5 @@ def build_server(gateway: Gateway, client_limits: ClientLimits | None = None) ->
             )
         )
     server.completion()(_completion_handler(gateway))  # type: ignore[no-untyped-call]
-    _install_set_level(server)
+    _install_private_hooks(server)
     return server

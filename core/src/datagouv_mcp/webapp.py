@@ -1,5 +1,5 @@
-"""The HTTP face of the server: POST /mcp (SSE or JSON by Accept), /health, /health/ready,
-/metrics.
+"""The HTTP face of the server: POST /mcp (SSE or JSON by Accept), POST /mcp/{groups} (only
+those tool groups, `datagouv_mcp.groups`), /health, /health/ready, /metrics.
 
 In front of every path but the health checks and /metrics, before routing (so before any
 redirect), the `Guard` checks Host and Origin, the client's request rate and the bearer token
@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from datagouv_mcp import meters, scrape
 from datagouv_mcp.auth import BearerTokens
 from datagouv_mcp.clientlimits import CLIENT_KEY, ClientLimits, client_address, networks
+from datagouv_mcp.groups import ToolGroups, UnknownGroupError, selecting
 from datagouv_mcp.health import Readiness, liveness
 from datagouv_mcp.jsonrpc import (
     INVALID_REQUEST,
@@ -202,12 +203,26 @@ class McpEndpoint:
         settings: CoreSettings,
         json_mode: StreamableHTTPSessionManager,
         sse_mode: StreamableHTTPSessionManager,
+        groups: ToolGroups | None = None,
     ) -> None:
         self.settings = settings
         self.json_mode = json_mode
         self.sse_mode = sse_mode
+        self.groups = groups
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        selected = None
+        joined = scope.get("path_params", {}).get("groups")
+        if joined is not None and self.groups is not None:
+            try:
+                selected = self.groups.parse(joined)
+            except UnknownGroupError as exc:
+                await _jsonrpc_error(404, str(exc))(scope, receive, send)
+                return
+        with selecting(selected):
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if scope["method"] != "POST":
             # Stateless: there is no session whose server-initiated messages a GET stream
@@ -276,7 +291,7 @@ class McpEndpoint:
 
 
 def build_app(gateway: Gateway) -> Starlette:
-    """A new ASGI app over the gateway: /mcp, /health, /health/ready, /metrics."""
+    """A new ASGI app over the gateway: /mcp, /mcp/{groups}, /health, /health/ready, /metrics."""
     settings = gateway.settings
     limits = ClientLimits.configured(settings.rate_limit, gateway.upstream.settings.rate_limit_url)
     server = build_server(gateway, client_limits=limits)
@@ -291,6 +306,7 @@ def build_app(gateway: Gateway) -> Starlette:
         )
         modes.append(server.session_manager)
     json_mode, sse_mode = modes
+    endpoint = McpEndpoint(settings, json_mode, sse_mode, ToolGroups(gateway))
     readiness = Readiness(gateway)
 
     async def health(request: Request) -> Response:
@@ -311,7 +327,8 @@ def build_app(gateway: Gateway) -> Starlette:
     return Starlette(
         routes=[
             # Every method reaches the endpoint, which answers all but POST with a 405.
-            Route("/mcp", McpEndpoint(settings, json_mode, sse_mode), methods=None),
+            Route("/mcp", endpoint, methods=None),
+            Route("/mcp/{groups}", endpoint, methods=None),
             Route("/health", health, methods=["GET"]),
             Route("/health/ready", ready, methods=["GET"]),
             Route(scrape.PATH, scrape.MetricsEndpoint(settings).respond, methods=["GET"]),

@@ -26,6 +26,7 @@ from datagouv_mcp import (
     ToolSpec,
     hookimpl,
 )
+from datagouv_mcp.callcontext import log_to_client, report_progress
 
 if TYPE_CHECKING:
     from datagouv_mcp import Event, PluginContext
@@ -90,6 +91,20 @@ async def _refuse(reason: Annotated[str, Field(description="Why.")] = "no reason
     raise ToolError(f"Refused: {reason}.", hint="Call echo instead.", code="refused")
 
 
+class Counted(BaseModel):
+    steps: int
+
+
+async def _count(
+    steps: Annotated[int, Field(description="How many steps.", ge=1, le=10)] = 3,
+) -> ToolResult:
+    for step in range(1, steps + 1):
+        await report_progress(step, steps, f"step {step} of {steps}")
+        await log_to_client("debug", f"counted {step}")
+    await log_to_client("info", f"counted to {steps}")
+    return ToolResult(text=f"Counted to {steps}.", data=Counted(steps=steps))
+
+
 async def _translated() -> ToolResult:
     raise LookupError("translated by handle_tool_error")
 
@@ -106,6 +121,7 @@ def register_tools(context: PluginContext) -> list[ToolSpec]:
         ToolSpec("explode", "Explode", "Always crashes.", _explode, Nothing),
         ToolSpec("refuse", "Refuse", "Always refuses.", _refuse, Nothing),
         ToolSpec("translated", "Translated", "Raises LookupError.", _translated, Nothing),
+        ToolSpec("count", "Count", "Counts, reporting progress and logging.", _count, Counted),
     ]
 
 
