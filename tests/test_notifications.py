@@ -45,11 +45,11 @@ async def test_progress_and_logs_reach_an_sse_client_after_set_level(base_url: s
     received = Received()
     async with Client(f"{base_url}/mcp", mode="legacy", logging_callback=received.on_log) as c:
         await c.set_logging_level("info")
-        result = await c.call_tool("count", {"steps": 2}, progress_callback=received.on_progress)
+        result = await c.call_tool("walk", {"steps": 2}, progress_callback=received.on_progress)
     assert result.is_error is False
     assert received.progress == STEPS
     # info and above: the debug lines are not sent.
-    assert received.logs == [("info", "counted to 2")]
+    assert received.logs == [("info", "walked 2 steps")]
 
 
 @pytest.mark.anyio
@@ -58,7 +58,7 @@ async def test_no_log_notification_before_set_level() -> None:
     received = Received()
     with serve_asgi(build_app(Gateway.build(sample_only()))) as base_url:
         async with Client(f"{base_url}/mcp", mode="legacy", logging_callback=received.on_log) as c:
-            await c.call_tool("count", {"steps": 2}, progress_callback=received.on_progress)
+            await c.call_tool("walk", {"steps": 2}, progress_callback=received.on_progress)
     assert received.progress == STEPS
     assert received.logs == []
 
@@ -69,16 +69,16 @@ async def test_a_2026_client_gets_the_log_level_its_request_asks_for(base_url: s
     async with Client(f"{base_url}/mcp", mode="auto", logging_callback=received.on_log) as c:
         assert c.protocol_version == "2026-07-28"
         await c.call_tool(
-            "count",
+            "walk",
             {"steps": 2},
             progress_callback=received.on_progress,
             meta={LOG_LEVEL: "debug"},  # type: ignore[typeddict-unknown-key]
         )
     assert received.progress == STEPS
     assert received.logs == [
-        ("debug", "counted 1"),
-        ("debug", "counted 2"),
-        ("info", "counted to 2"),
+        ("debug", "walked step 1"),
+        ("debug", "walked step 2"),
+        ("info", "walked 2 steps"),
     ]
 
 
@@ -95,7 +95,7 @@ async def test_progress_and_logs_reach_a_stdio_client() -> None:
     )
     async with Client(params, mode="legacy", logging_callback=received.on_log) as client:
         await client.set_logging_level("debug")
-        await client.call_tool("count", {"steps": 2}, progress_callback=received.on_progress)
+        await client.call_tool("walk", {"steps": 2}, progress_callback=received.on_progress)
     assert received.progress == STEPS
     assert [level for level, _ in received.logs] == ["debug", "debug", "info"]
 
@@ -107,13 +107,13 @@ def test_a_plain_json_answer_carries_no_notification(base_url: str) -> None:
             "jsonrpc": "2.0",
             "id": 7,
             "method": "tools/call",
-            "params": {"name": "count", "arguments": {"steps": 2}, "_meta": {"progressToken": 1}},
+            "params": {"name": "walk", "arguments": {"steps": 2}, "_meta": {"progressToken": 1}},
         },
         headers={"Accept": "application/json"},
     )
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert body["id"] == 7 and body["result"]["content"][0]["text"] == "Counted to 2."
+    assert body["id"] == 7 and body["result"]["content"][0]["text"] == "Walked 2 steps."
 
 
 @pytest.mark.anyio

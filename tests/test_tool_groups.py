@@ -14,7 +14,7 @@ from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.testing.servers import sample_only, serve_asgi
 from datagouv_mcp.webapp import build_app
 
-SAMPLE_TOOLS = {"echo", "explode", "refuse", "translated", "count"}
+SAMPLE_TOOLS = {"echo", "explode", "refuse", "translated", "walk"}
 METRICS_TOOLS = {"get_metrics"}
 
 

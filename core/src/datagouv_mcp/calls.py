@@ -79,7 +79,7 @@ def sdk_tool(spec: ToolSpec, offered: Container[str]) -> Tool:
         return_annotation=Annotated[CallToolResult, spec.output_model]
     )
     never_called.__name__ = spec.name
-    return Tool.from_function(
+    tool = Tool.from_function(
         never_called,
         name=spec.name,
         title=spec.title,
@@ -87,6 +87,37 @@ def sdk_tool(spec: ToolSpec, offered: Container[str]) -> Tool:
         annotations=spec.annotations,
         structured_output=True,
     )
+    tool.parameters = plain_schema(tool.parameters)
+    return tool
+
+
+def plain_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema as clients that reject `anyOf` accept, saying nothing it does not mean: an
+    optional argument's `anyOf: [X, null]` becomes X, a union of plain types a list of types,
+    and `default: null` goes (leaving an argument out is how a client says null; null is
+    still accepted). Applied to properties, array items and `$defs`, recursively."""
+    plain = dict(schema)
+    variants = plain.get("anyOf")
+    if variants is not None:
+        kept = [variant for variant in variants if variant.get("type") != "null"]
+        simple = all(set(v) <= {"type", "items"} and isinstance(v.get("type"), str) for v in kept)
+        if len(kept) == 1:
+            del plain["anyOf"]
+            plain = {**kept[0], **plain}
+        elif kept and simple and sum("items" in v for v in kept) <= 1:
+            del plain["anyOf"]
+            plain["type"] = [v["type"] for v in kept]
+            for variant in kept:
+                if "items" in variant:
+                    plain["items"] = variant["items"]
+    if "default" in plain and plain["default"] is None:
+        del plain["default"]
+    for key in ("properties", "$defs"):
+        if isinstance(plain.get(key), Mapping):
+            plain[key] = {name: plain_schema(sub) for name, sub in plain[key].items()}
+    if isinstance(plain.get("items"), Mapping):
+        plain["items"] = plain_schema(plain["items"])
+    return plain
 
 
 @dataclass(frozen=True)
@@ -227,7 +258,11 @@ def _bounded(tool: str, name: str, value: Any, schema: Mapping[str, Any], depth:
     """What no argument may be, whatever its tool declares: a boolean where a number is
     expected (JSON's true is not 1), a string or a list past its declared bound or, when it
     declares none, past STRING_MAX or LIST_MAX, or nested past DEPTH_MAX."""
-    kinds = {schema.get("type"), *(part.get("type") for part in schema.get("anyOf", []))}
+    kinds = {
+        kind
+        for part in (schema, *schema.get("anyOf", []))
+        for kind in (part.get("type") if isinstance(part.get("type"), list) else [part.get("type")])
+    }
 
     def refuse(what: str) -> InvalidArgumentError:
         return InvalidArgumentError(

@@ -109,3 +109,28 @@ def table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int)
     lines = ["|".join(cell(name, limit) for name in shown)]
     lines += ["|".join(cell(row.get(name), limit) for name in shown) for row in rows]
     return lines
+
+
+def empty_result_advice(
+    tool: str,
+    filters: Mapping[str, str],
+    forms: Mapping[str, str],
+    not_filters: Sequence[str] = ("sort",),
+) -> list[str]:
+    """What an empty search result says after its first line: every filter applied, the form
+    each takes (`forms`: filter name -> "a zone id such as fr:commune:75056"), and the next
+    step. `not_filters` are arguments that never empty a result (an order)."""
+    applied = {name: value for name, value in filters.items() if name not in not_filters}
+    if not applied:
+        return [
+            f"Next: call {tool} with fewer or other words (a synonym, the French term, a "
+            "broader word)."
+        ]
+    lines = ["Filters applied: " + ", ".join(f"{n}={inline(v, 100)}" for n, v in applied.items())]
+    lines += [f"- {name} takes {forms[name]}." for name in applied if name in forms]
+    names = " or ".join(applied)
+    lines.append(
+        f"Next: call {tool} again without {names} (one at a time, to find the one that "
+        "empties the results), or correct its value as above."
+    )
+    return lines

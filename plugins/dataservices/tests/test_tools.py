@@ -84,7 +84,9 @@ async def test_generic_words_are_dropped_when_nothing_matches(gateway: Gateway) 
 async def test_an_empty_search_is_an_answer(gateway: Gateway) -> None:
     result = await call(gateway, "search_dataservices", query="zzzqqq")
     assert result.is_error is False
-    assert result.content[0].text == "No third-party APIs found for query: 'zzzqqq'"
+    lines = result.content[0].text.splitlines()
+    assert lines[0] == "No third-party APIs found for query: 'zzzqqq'"
+    assert lines[1].startswith("Next: call search_dataservices with fewer or other words")
 
 
 # -- get_dataservice_info --------------------------------------------------------------------

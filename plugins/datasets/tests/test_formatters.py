@@ -115,10 +115,30 @@ def test_search_after_the_retry_says_which_words_were_dropped() -> None:
     )
 
 
-def test_empty_search_is_exactly_the_official_line() -> None:
+def test_empty_search_starts_with_the_official_line_then_says_what_to_do() -> None:
     body = recorded("02_datasets_search/www_v2_datasets_search_empty_with_facets_mcpts.json")
     result = search_result(body, "zzqqxxjjkkllzz")
-    assert format_search_datasets(result) == "No datasets found for query: 'zzqqxxjjkkllzz'"
+    assert format_search_datasets(result).splitlines() == [
+        "No datasets found for query: 'zzqqxxjjkkllzz'",
+        "Next: call search_datasets with fewer or other words (a synonym, the French term, a "
+        "broader word).",
+    ]
+
+
+def test_empty_search_echoes_every_filter_and_the_form_each_takes() -> None:
+    body = recorded("02_datasets_search/www_v2_datasets_search_empty_with_facets_mcpts.json")
+    result = search_result(body, "population").model_copy(
+        update={"filters": {"sort": "-created", "geozone": "paris", "format": "csv"}}
+    )
+    assert format_search_datasets(result).splitlines() == [
+        "No datasets found for query: 'population'",
+        "Filters applied: geozone=paris, format=csv",
+        "- geozone takes a zone id, not a place name: fr:commune:75056 (Paris), "
+        "fr:departement:69, fr:region:84, country:fr.",
+        "- format takes file formats such as csv, json, shp; a dataset needs one of them.",
+        "Next: call search_datasets again without geozone or format (one at a time, to find "
+        "the one that empties the results), or correct its value as above.",
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(INFOS))

@@ -99,9 +99,22 @@ async def test_search_datasets_unknown_organization_slug(
 async def test_empty_search(gateway: Gateway, upstream: Standin) -> None:
     result = await call(gateway, "search_datasets", {"query": "zzqqxxjjkkllzz"})
     assert result.is_error is not True
-    assert text_of(result) == "No datasets found for query: 'zzqqxxjjkkllzz'"
+    assert text_of(result).splitlines()[0] == "No datasets found for query: 'zzqqxxjjkkllzz'"
     assert result.structured_content["total"] == 0
     assert upstream.requests("datasets/search") == 1  # one word: nothing to retry without
+
+
+@pytest.mark.anyio
+async def test_a_filter_that_empties_the_search_is_named_with_the_form_it_takes(
+    gateway: Gateway, upstream: Standin
+) -> None:
+    result = await call(gateway, "search_datasets", {"query": "population", "geozone": "paris"})
+    lines = text_of(result).splitlines()
+    assert lines[0] == "No datasets found for query: 'population'"
+    assert lines[1] == "Filters applied: geozone=paris"
+    assert "fr:commune:75056" in lines[2]
+    assert lines[3].startswith("Next: call search_datasets again without geozone")
+    assert result.structured_content["filters"] == {"geozone": "paris"}
 
 
 @pytest.mark.anyio
@@ -125,7 +138,8 @@ async def test_no_results_retry_without_generic_words(gateway: Gateway, upstream
 @pytest.mark.anyio
 async def test_no_results_even_after_the_retry(gateway: Gateway, upstream: Standin) -> None:
     result = await call(gateway, "search_datasets", {"query": "fichier zzqqxxjjkkllzz"})
-    assert text_of(result) == "No datasets found for query: 'fichier zzqqxxjjkkllzz'"
+    first = text_of(result).splitlines()[0]
+    assert first == "No datasets found for query: 'fichier zzqqxxjjkkllzz'"
     assert result.structured_content["dropped_words"] == ["fichier"]
     assert upstream.requests("datasets/search") == 2
 
@@ -168,4 +182,4 @@ async def test_search_organizations_browse_and_sort(gateway: Gateway, upstream: 
 @pytest.mark.anyio
 async def test_search_organizations_empty(gateway: Gateway, upstream: Standin) -> None:
     result = await call(gateway, "search_organizations", {"query": "zzqqxxjjkkllzz"})
-    assert text_of(result) == "No organizations found for query 'zzqqxxjjkkllzz'"
+    assert text_of(result).splitlines()[0] == "No organizations found for query 'zzqqxxjjkkllzz'"

@@ -91,18 +91,18 @@ async def _refuse(reason: Annotated[str, Field(description="Why.")] = "no reason
     raise ToolError(f"Refused: {reason}.", hint="Call echo instead.", code="refused")
 
 
-class Counted(BaseModel):
+class Walked(BaseModel):
     steps: int
 
 
-async def _count(
+async def _walk(
     steps: Annotated[int, Field(description="How many steps.", ge=1, le=10)] = 3,
 ) -> ToolResult:
     for step in range(1, steps + 1):
         await report_progress(step, steps, f"step {step} of {steps}")
-        await log_to_client("debug", f"counted {step}")
-    await log_to_client("info", f"counted to {steps}")
-    return ToolResult(text=f"Counted to {steps}.", data=Counted(steps=steps))
+        await log_to_client("debug", f"walked step {step}")
+    await log_to_client("info", f"walked {steps} steps")
+    return ToolResult(text=f"Walked {steps} steps.", data=Walked(steps=steps))
 
 
 async def _translated() -> ToolResult:
@@ -121,7 +121,7 @@ def register_tools(context: PluginContext) -> list[ToolSpec]:
         ToolSpec("explode", "Explode", "Always crashes.", _explode, Nothing),
         ToolSpec("refuse", "Refuse", "Always refuses.", _refuse, Nothing),
         ToolSpec("translated", "Translated", "Raises LookupError.", _translated, Nothing),
-        ToolSpec("count", "Count", "Counts, reporting progress and logging.", _count, Counted),
+        ToolSpec("walk", "Walk", "Walks, reporting progress and logging.", _walk, Walked),
     ]
 
 

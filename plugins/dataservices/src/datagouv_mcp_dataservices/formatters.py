@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from datagouv_mcp.text import block, inline
+from datagouv_mcp.text import block, empty_result_advice, inline
 from datagouv_mcp_dataservices.models import (
     DataserviceInfo,
     OpenApiSummary,
@@ -35,9 +35,24 @@ def _access(access_type: str | None, request_url: str | None) -> str:
     return access
 
 
+# The form each filter takes, for the advice of an empty result.
+FILTER_FORMS = {
+    "organization": "an organization's id or slug (search_organizations gives them)",
+    "tag": "tags as data.gouv.fr writes them (lower case, hyphens); an API must have all",
+    "access_type": "open, open_with_account or restricted",
+}
+
+
 def format_search(result: SearchDataservicesResult, offers: Offers = _everything) -> str:
     if not result.dataservices and not result.total:
-        return f"No third-party APIs found for query: '{inline(result.query)}'"
+        first = f"No third-party APIs found for query: '{inline(result.query)}'"
+        forms = {
+            name: form
+            for name, form in FILTER_FORMS.items()
+            if name != "organization" or offers("search_organizations")
+        }
+        advice = empty_result_advice("search_dataservices", result.filters, forms)
+        return "\n".join([first, *advice])
     lines = [
         f"Found {result.total} third-party API(s) for query: '{inline(result.effective_query)}'"
     ]

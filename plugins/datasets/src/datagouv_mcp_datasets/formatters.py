@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from datagouv_mcp.text import block, human_size, inline
+from datagouv_mcp.text import block, empty_result_advice, human_size, inline
 from datagouv_mcp_datasets.models import (
     Dataset,
     DatasetResources,
@@ -89,9 +89,28 @@ def _search_hit(number: int, dataset: Dataset, tags_shown: int) -> list[str]:
     return [*lines, ""]
 
 
+# The form each filter takes, for the advice of an empty result.
+FILTER_FORMS = {
+    "geozone": (
+        "a zone id, not a place name: fr:commune:75056 (Paris), fr:departement:69, "
+        "fr:region:84, country:fr"
+    ),
+    "granularity": "a granularity id such as fr:commune, fr:departement, fr:region, country",
+    "organization": "an organization's id or slug, as search_organizations gives them",
+    "tag": "tags as data.gouv.fr writes them (lower case, hyphens); a dataset must have all",
+    "format": "file formats such as csv, json, shp; a dataset needs one of them",
+    "license": "a licence id such as lov2, odc-odbl, fr-lo, cc-by",
+    "temporal_coverage": "YYYY-MM-DD-YYYY-MM-DD, a range the dataset's coverage contains",
+    "badge": "a badge the dataset holds (hvd: high-value dataset)",
+    "query": "words of the resource titles",
+}
+
+
 def format_search_datasets(result: SearchDatasetsResult, tags_shown: int = 5) -> str:
     if not result.datasets and not result.total:
-        return f"No datasets found for query: '{inline(result.query)}'"
+        first = f"No datasets found for query: '{inline(result.query)}'"
+        advice = empty_result_advice("search_datasets", result.filters, FILTER_FORMS)
+        return "\n".join([first, *advice])
     lines = [f"Found {result.total} dataset(s) for query: '{inline(result.effective_query)}'"]
     if result.filters:
         lines.append(f"Filters: {_filters(result.filters)}")
@@ -302,6 +321,10 @@ def format_resources(result: DatasetResources, offers: Callable[[str], bool] = _
     if not result.resources:
         if result.filters:
             lines.append("No resource matches these filters.")
+            lines.append(
+                f"Next: call {_call('list_dataset_resources', dataset_id=result.dataset_id)} "
+                f"without them to see all {result.total} resources."
+            )
         elif result.total:
             lines.append(_past_the_end("list_dataset_resources", result.total, result.page_size))
         else:
@@ -331,7 +354,8 @@ def format_resources(result: DatasetResources, offers: Callable[[str], bool] = _
 def format_organizations(result: SearchOrganizationsResult) -> str:
     if not result.organizations and not result.total:
         label = f"query '{inline(result.query)}'" if result.query else "current filters"
-        return f"No organizations found for {label}"
+        advice = empty_result_advice("search_organizations", result.filters, FILTER_FORMS)
+        return "\n".join([f"No organizations found for {label}", *advice])
     bits = [f"query '{inline(result.query)}'"] if result.query else []
     bits += [f"{name}={inline(value, 100)}" for name, value in result.filters.items()]
     lines = [
