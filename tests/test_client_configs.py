@@ -4,38 +4,20 @@ documented `env` given)."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import anyio
-from mcp import Client, StdioServerParameters
 
-from datagouv_mcp.testing.servers import clean_env
+from datagouv_mcp.testing.clients import documented_servers, stdio_tools
 
-ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "clients.md"
-BLOCK = re.compile(r"<!-- client-config: ([\w-]+) -->\n```(json|toml)\n(.*?)```", re.DOTALL)
+DOC = Path(__file__).resolve().parents[1] / "docs" / "clients.md"
 STDIO_CLIENTS = ["claude-desktop", "claude-code", "cursor", "vscode", "codex", "windsurf"]
 
 
-def documented() -> dict[str, dict[str, Any]]:
-    """Each marked block's server entry, by client."""
-    configs = {}
-    for client, language, body in BLOCK.findall(DOC.read_text()):
-        parsed = json.loads(body) if language == "json" else tomllib.loads(body)
-        servers = parsed.get("mcpServers") or parsed.get("servers") or parsed.get("mcp_servers")
-        assert list(servers) == ["datagouv"], client
-        configs[client] = servers["datagouv"]
-    return configs
-
-
 def test_every_client_has_a_stdio_configuration_with_env() -> None:
-    configs = documented()
+    configs = documented_servers(DOC.read_text())
     assert set(STDIO_CLIENTS) <= configs.keys()
     for client in STDIO_CLIENTS:
         entry = configs[client]
@@ -45,17 +27,10 @@ def test_every_client_has_a_stdio_configuration_with_env() -> None:
         assert entry.get("type", "stdio") == "stdio", client
 
 
-async def launch(entry: dict[str, Any], path: str) -> list[str]:
-    """Start the documented entry as a client would, with `path` as its PATH; the tools."""
-    env = clean_env({**entry.get("env", {}), "PATH": path})
-    params = StdioServerParameters(command=entry["command"], args=entry["args"], env=env)
-    async with Client(params, mode="legacy") as client:
-        return [tool.name for tool in (await client.list_tools()).tools]
-
-
 def test_the_documented_stdio_configuration_starts_the_server() -> None:
     # Every client's entry is the same (checked above): one launch covers them all. The
     # command as this environment installed it: its scripts folder first on PATH.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    tools = anyio.run(launch, documented()["claude-desktop"], path)
+    entry = documented_servers(DOC.read_text())["claude-desktop"]
+    tools = anyio.run(stdio_tools, entry, path)
     assert {"search_datasets", "get_metrics", "query_resource_data"} <= set(tools)

@@ -45,14 +45,14 @@ FILTER_FORMS = {
 
 def format_search(result: SearchDataservicesResult, offers: Offers = _everything) -> str:
     if not result.dataservices and not result.total:
-        first = f"No third-party APIs found for query: '{inline(result.query)}'"
+        headline = f"No third-party APIs found for query: '{inline(result.query)}'"
         forms = {
             name: form
             for name, form in FILTER_FORMS.items()
             if name != "organization" or offers("search_organizations")
         }
         advice = empty_result_advice("search_dataservices", result.filters, forms)
-        return "\n".join([first, *advice])
+        return "\n".join([headline, *advice])
     lines = [
         f"Found {result.total} third-party API(s) for query: '{inline(result.effective_query)}'"
     ]

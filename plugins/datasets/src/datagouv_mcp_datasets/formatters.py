@@ -108,9 +108,9 @@ FILTER_FORMS = {
 
 def format_search_datasets(result: SearchDatasetsResult, tags_shown: int = 5) -> str:
     if not result.datasets and not result.total:
-        first = f"No datasets found for query: '{inline(result.query)}'"
+        headline = f"No datasets found for query: '{inline(result.query)}'"
         advice = empty_result_advice("search_datasets", result.filters, FILTER_FORMS)
-        return "\n".join([first, *advice])
+        return "\n".join([headline, *advice])
     lines = [f"Found {result.total} dataset(s) for query: '{inline(result.effective_query)}'"]
     if result.filters:
         lines.append(f"Filters: {_filters(result.filters)}")
