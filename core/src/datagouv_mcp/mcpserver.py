@@ -237,8 +237,19 @@ def _prompt_renderer(spec: PromptSpec) -> Callable[..., Awaitable[str]]:
 
 
 def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion | None]]:
+    """completion/complete: the completer the template or prompt declares for the argument,
+    else one another contribution declares for an argument of the same name (a prompt's
+    `dataset_id` is completed as the dataset template's is), among the groups served."""
+    contributions = [*gateway.resources, *gateway.prompts]
     by_template = {c.spec.uri: (c.plugin, c.spec.completions) for c in gateway.resources}
     by_prompt = {c.spec.name: (c.plugin, c.spec.completions) for c in gateway.prompts}
+
+    def shared(name: str) -> Completer | None:
+        for c in contributions:
+            if name in c.spec.completions and groups.shows(c.plugin):
+                found: Completer = c.spec.completions[name]
+                return found
+        return None
 
     async def complete(
         ref: PromptReference | ResourceTemplateReference,
@@ -250,8 +261,10 @@ def _completion_handler(gateway: Gateway) -> Callable[..., Awaitable[Completion 
             if isinstance(ref, PromptReference)
             else by_template.get(ref.uri, ("", {}))
         )
-        completer: Completer | None = table.get(argument.name)
-        if completer is None or not groups.shows(plugin):
+        if not plugin or not groups.shows(plugin):
+            return None
+        completer: Completer | None = table.get(argument.name) or shared(argument.name)
+        if completer is None:
             return None
         try:
             values = list(

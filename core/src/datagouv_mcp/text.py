@@ -134,3 +134,18 @@ def empty_result_advice(
         "empties the results), or correct its value as above."
     )
     return lines
+
+
+def prefixed_first(typed: str, values: Sequence[str]) -> list[str]:
+    """Completion values, those that start with what was typed first (clients that filter
+    by prefix keep them), each once, in their order otherwise."""
+    start = typed.strip().casefold()
+    unique = list(dict.fromkeys(values))
+    return [v for v in unique if v.casefold().startswith(start)] + [
+        v for v in unique if not v.casefold().startswith(start)
+    ]
+
+
+def typed_words(typed: str) -> str:
+    """What a completion searches for: the typed value, a slug's hyphens read as spaces."""
+    return " ".join(typed.replace("-", " ").replace("_", " ").split())

@@ -15,6 +15,7 @@ from datagouv_mcp_standin import (
     files,
     metrics,
     sample_apis,
+    suggest,
     tabular,
     udata_datasets,
     udata_search,
@@ -52,6 +53,7 @@ API_ROUTES: list[BaseRoute] = [
     Route("/api/1/datasets/r/{rid}", udata_datasets.resource_redirect),
     Route("/api/1/datasets/community_resources/", udata_datasets.community_resources),
     Route("/api/1/datasets/", udata_datasets.datasets_v1_list),
+    Route("/api/1/datasets/suggest/", suggest.datasets_suggest),
     Route("/api/1/datasets/{dataset}/", udata_datasets.dataset_v1),
     Route("/api/2/datasets/search/", udata_search.datasets_search),
     Route("/api/2/datasets/resources/{rid}/", udata_datasets.resource_v2),
@@ -61,6 +63,7 @@ API_ROUTES: list[BaseRoute] = [
     Route("/api/1/dataservices/", udata_datasets.dataservices_v1_list),
     Route("/api/1/dataservices/{dataservice}/", udata_datasets.dataservice),
     Route("/api/2/organizations/search/", udata_search.organizations_search),
+    Route("/api/1/organizations/suggest/", suggest.organizations_suggest),
     Route("/api/1/organizations/{org}/", udata_datasets.organization),
     # Tabular API
     Route("/tabular/api/aggregation-exceptions/", tabular.aggregation_exceptions),

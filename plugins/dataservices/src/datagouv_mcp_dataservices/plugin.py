@@ -1,11 +1,12 @@
-"""Hook implementations of the dataservices plugin: the work is in tools.py."""
+"""Hook implementations of the dataservices plugin: the work is in tools.py and
+mcp_resources.py."""
 
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings
 
-from datagouv_mcp import HealthCheck, PluginContext, ToolSpec, hookimpl
-from datagouv_mcp_dataservices import tools
+from datagouv_mcp import HealthCheck, PluginContext, ResourceSpec, ToolSpec, hookimpl
+from datagouv_mcp_dataservices import mcp_resources, tools
 from datagouv_mcp_dataservices.client import DataservicesClient
 from datagouv_mcp_dataservices.settings import DataservicesSettings
 
@@ -18,6 +19,11 @@ def register_settings() -> type[BaseSettings]:
 @hookimpl
 def register_tools(context: PluginContext) -> list[ToolSpec]:
     return tools.build(context)
+
+
+@hookimpl
+def register_resources(context: PluginContext) -> list[ResourceSpec]:
+    return mcp_resources.build(context)
 
 
 @hookimpl

@@ -97,6 +97,14 @@ class DatasetsClient:
         )
         return fetched.data
 
+    async def suggest(self, kind: str, query: str, size: int) -> Any:
+        """GET /api/1/{datasets|organizations}/suggest/: the objects whose title (name) or
+        acronym contains `query`, any part of a word: for completions."""
+        fetched = await self._upstream.api.get_json(
+            path("1", kind, "suggest"), [("q", query), ("size", size)], ttl="search"
+        )
+        return fetched.data
+
     async def probe(self) -> Any:
         """The cheapest search, never from the cache: is the API answering?"""
         fetched = await self._upstream.api.get_json(

@@ -1,28 +1,58 @@
-"""The `datagouv://datasets/{dataset_id}` resource template: a dataset's record as JSON, with
-completion of `dataset_id` from a quick search; and `datagouv://catalog`, an overview of what
-the server reaches (so a client that lists resources finds the catalogue is there)."""
+"""The resource templates `datagouv://datasets/{dataset_id}` and
+`datagouv://organizations/{organization_id}`: a record as JSON, with completion of the id
+from what was typed, any part of a title's word (udata's suggest endpoints); and
+`datagouv://catalog`, an overview of what the server reaches (so a client that lists
+resources finds the catalogue is there)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
 
-from datagouv_mcp import PluginContext, ResourceSpec, ToolError
+from datagouv_mcp import NotFoundError, PluginContext, ResourceSpec, ToolError, readers
 from datagouv_mcp.arguments import SEARCH_WINDOW, object_id_or_slug
-from datagouv_mcp_datasets.arguments import FIND_DATASET
-from datagouv_mcp_datasets.parsers import DatasetsParseError, parse_dataset_search, parse_facets
+from datagouv_mcp.text import prefixed_first, typed_words
+from datagouv_mcp.upstream import UpstreamNotFound
+from datagouv_mcp_datasets.arguments import FIND_DATASET, FIND_ORGANIZATION
+from datagouv_mcp_datasets.parsers import parse_facets
 from datagouv_mcp_datasets.tools import Catalogue
 
 log = structlog.get_logger("datagouv_mcp_datasets.mcp_resources")
 
 URI = "datagouv://datasets/{dataset_id}"
+ORGANIZATION_URI = "datagouv://organizations/{organization_id}"
 CATALOG_URI = "datagouv://catalog"
 COMPLETIONS = 10
 SHOWN = 10
+
+
+def suggester(catalogue: Catalogue, kind: str) -> Callable[..., Awaitable[Sequence[str]]]:
+    """A completer of `kind` ids (datasets, organizations): slugs of udata's suggestions for
+    what was typed (2 characters at least), those starting with it first; nothing on any
+    failure, as a completion must never break the client's typing."""
+
+    async def complete(partial: str, chosen: Mapping[str, str]) -> Sequence[str]:
+        words = typed_words(partial)
+        if len(words) < 2:
+            return []
+        try:
+            found = await catalogue.client.suggest(kind, words, COMPLETIONS)
+        except ToolError as exc:
+            log.info("completion.unavailable", error=type(exc).__name__)
+            return []
+        items = [readers.obj(item) for item in found] if isinstance(found, list) else []
+        values = [
+            value
+            for item in items
+            if (value := readers.identifier(item.get("slug")) or readers.identifier(item.get("id")))
+        ]
+        return prefixed_first(partial, values)
+
+    return complete
 
 
 def dataset_record(catalogue: Catalogue) -> ResourceSpec:
@@ -30,20 +60,6 @@ def dataset_record(catalogue: Catalogue) -> ResourceSpec:
         # The record as data.gouv.fr's API v1 gives it, resources included.
         record = await catalogue.record(object_id_or_slug(dataset_id, "dataset", FIND_DATASET))
         return json.dumps(record, ensure_ascii=False)
-
-    async def complete_dataset_id(partial: str, chosen: Mapping[str, str]) -> Sequence[str]:
-        """Slugs of the first hits of a search for what was typed; nothing on any failure, as
-        a completion is a convenience and must never break the client's typing."""
-        words = " ".join(partial.split())
-        if len(words) < 2:
-            return []
-        try:
-            raw = await catalogue.client.search_datasets(words, 1, COMPLETIONS, {})
-            found = parse_dataset_search(raw, catalogue.links, 1, COMPLETIONS)
-        except (ToolError, DatasetsParseError) as exc:
-            log.info("completion.unavailable", error=type(exc).__name__)
-            return []
-        return [dataset.slug or dataset.id for dataset in found.datasets]
 
     return ResourceSpec(
         URI,
@@ -55,7 +71,32 @@ def dataset_record(catalogue: Catalogue) -> ResourceSpec:
             "included. dataset_id: a 24-hex id or a slug."
         ),
         mime_type="application/json",
-        completions={"dataset_id": complete_dataset_id},
+        completions={"dataset_id": suggester(catalogue, "datasets")},
+    )
+
+
+def organization_record(catalogue: Catalogue) -> ResourceSpec:
+    async def read_organization(organization_id: str) -> str:
+        checked = object_id_or_slug(organization_id, "organization", FIND_ORGANIZATION)
+        try:
+            record = await catalogue.client.organization(checked)
+        except UpstreamNotFound:
+            raise NotFoundError(
+                f"Organization with ID '{checked}' not found.", hint=FIND_ORGANIZATION
+            ) from None
+        return json.dumps(record, ensure_ascii=False)
+
+    return ResourceSpec(
+        ORGANIZATION_URI,
+        "organization",
+        read_organization,
+        title="data.gouv.fr organization",
+        description=(
+            "A publisher's record from data.gouv.fr's API (v1) as JSON: name, description, "
+            "badges, metrics. organization_id: a 24-hex id or a slug."
+        ),
+        mime_type="application/json",
+        completions={"organization_id": suggester(catalogue, "organizations")},
     )
 
 
@@ -102,7 +143,7 @@ def catalog_overview(catalogue: Catalogue, context: PluginContext) -> ResourceSp
                 {"format": b.name, "datasets": b.count} for b in facets.get("format", [])
             ],
             "how_to_search": how_to_search(context.tools),
-            "resource_templates": [URI],
+            "resource_templates": [URI, ORGANIZATION_URI],
         }
         return json.dumps(overview, ensure_ascii=False)
 
@@ -121,4 +162,8 @@ def catalog_overview(catalogue: Catalogue, context: PluginContext) -> ResourceSp
 
 def build(context: PluginContext) -> list[ResourceSpec]:
     catalogue = Catalogue.of(context)
-    return [dataset_record(catalogue), catalog_overview(catalogue, context)]
+    return [
+        dataset_record(catalogue),
+        organization_record(catalogue),
+        catalog_overview(catalogue, context),
+    ]

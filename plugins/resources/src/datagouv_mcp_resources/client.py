@@ -40,10 +40,11 @@ class ResourcesClient:
         )
         return fetched.data
 
-    async def search_datasets(self, query: str, page_size: int) -> Any:
-        """GET /api/2/datasets/search/ (for completions)."""
+    async def suggest_datasets(self, query: str, size: int) -> Any:
+        """GET /api/1/datasets/suggest/: datasets whose title contains `query` (any part of a
+        word), for completions."""
         fetched = await self._upstream.api.get_json(
-            path("2", "datasets", "search"), [("q", query), ("page_size", page_size)], ttl="search"
+            path("1", "datasets", "suggest"), [("q", query), ("size", size)], ttl="search"
         )
         return fetched.data
 

@@ -1,5 +1,5 @@
 """The `datagouv://resources/{resource_id}` resource template: a resource's record as JSON,
-with completion of `resource_id` from a quick dataset search."""
+with completion of `resource_id` from the datasets whose title contains what was typed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import structlog
 
 from datagouv_mcp import PluginContext, ResourceSpec, ToolError, readers
 from datagouv_mcp.arguments import canonical_uuid
+from datagouv_mcp.text import prefixed_first, typed_words
 from datagouv_mcp_resources.arguments import FIND_RESOURCE
 from datagouv_mcp_resources.tools import Resources
 
@@ -28,16 +29,17 @@ def resource_record(resources: Resources) -> ResourceSpec:
         return json.dumps(await resources.client.resource(checked), ensure_ascii=False)
 
     async def complete_resource_id(partial: str, chosen: Mapping[str, str]) -> Sequence[str]:
-        """Ids of the resources of the first datasets found for what was typed; nothing on
-        any failure, as a completion must never break the client's typing."""
-        words = " ".join(partial.split())
+        """Ids of the resources of the first datasets whose title contains what was typed
+        (any part of a word), or the ids that start with it; nothing on any failure, as a
+        completion must never break the client's typing."""
+        words = typed_words(partial)
         if len(words) < 2:
             return []
         try:
-            found = await resources.client.search_datasets(words, DATASETS)
+            found = await resources.client.suggest_datasets(words, DATASETS)
             ids = [
                 id_
-                for item in readers.obj(found).get("data") or []
+                for item in (found if isinstance(found, list) else [])
                 if (id_ := readers.filled(readers.obj(item).get("id")))
             ]
             pages = await asyncio.gather(
@@ -46,12 +48,15 @@ def resource_record(resources: Resources) -> ResourceSpec:
         except ToolError as exc:
             log.info("completion.unavailable", error=type(exc).__name__)
             return []
-        return [
-            rid
-            for page in pages
-            for item in readers.obj(page).get("data") or []
-            if (rid := readers.filled(readers.obj(item).get("id")))
-        ]
+        return prefixed_first(
+            partial,
+            [
+                rid
+                for page in pages
+                for item in readers.obj(page).get("data") or []
+                if (rid := readers.filled(readers.obj(item).get("id")))
+            ],
+        )
 
     return ResourceSpec(
         URI,
