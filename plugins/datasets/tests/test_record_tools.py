@@ -182,7 +182,7 @@ async def test_a_429_is_retried_after_its_delay(gateway: Gateway, upstream: Stan
 
 @pytest.mark.anyio
 async def test_a_lasting_outage_is_a_retryable_error(gateway: Gateway, upstream: Standin) -> None:
-    upstream.add_fault(route="/api/1/datasets/suggest/", kind="status", status=503, times=100)
+    upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=503, times=100)
     result = await call(gateway, "search_datasets", {"query": "population"})
     assert result.is_error is True
     assert text_of(result).startswith("Error: The data.gouv.fr API is unavailable (HTTP 503).")
@@ -215,6 +215,7 @@ async def test_dataset_resource_template(gateway: Gateway, upstream: Standin) ->
 
 @pytest.mark.anyio
 async def test_completion_never_fails_loudly(gateway: Gateway, upstream: Standin) -> None:
+    upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=503, times=100)
     upstream.add_fault(route="/api/1/datasets/suggest/", kind="status", status=503, times=100)
     async with Client(build_server(gateway), mode="legacy") as client:
         completion = await client.complete(
@@ -253,7 +254,7 @@ async def test_hints_name_only_the_tools_the_server_offers(gateway: Gateway) -> 
 async def test_health_check(gateway: Gateway, upstream: Standin) -> None:
     async with gateway.running():
         ready = await Readiness(gateway).report()
-        upstream.add_fault(route="/api/1/datasets/suggest/", kind="status", status=503, times=100)
+        upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=503, times=100)
         not_ready = await Readiness(gateway).report()
     # Each Readiness caches its own verdict, hence two.
     assert ready["status"] == "ready"

@@ -195,3 +195,20 @@ ResourceQuery = Annotated[
     words(200),
     Field(description="Words the resource titles contain."),
 ]
+
+
+# The form each filter takes, for the advice of an empty result.
+FILTER_FORMS = {
+    "geozone": (
+        "a zone id, not a place name: fr:commune:75056 (Paris), fr:departement:69, "
+        "fr:region:84, country:fr"
+    ),
+    "granularity": "a granularity id such as fr:commune, fr:departement, fr:region, country",
+    "organization": "an organization's id or slug, as search_organizations gives them",
+    "tag": "tags as data.gouv.fr writes them (lower case, hyphens); a dataset must have all",
+    "format": "file formats such as csv, json, shp; a dataset needs one of them",
+    "license": "a licence id such as lov2, odc-odbl, fr-lo, cc-by",
+    "temporal_coverage": "YYYY-MM-DD-YYYY-MM-DD, a range the dataset's coverage contains",
+    "badge": "a badge the dataset holds (hvd: high-value dataset)",
+    "query": "words of the resource titles",
+}

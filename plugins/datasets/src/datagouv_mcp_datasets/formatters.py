@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from datagouv_mcp.text import block, empty_result_advice, human_size, inline
+from datagouv_mcp_datasets.arguments import FILTER_FORMS
 from datagouv_mcp_datasets.models import (
     Dataset,
     DatasetResources,
@@ -87,23 +88,6 @@ def _search_hit(number: int, dataset: Dataset, tags_shown: int) -> list[str]:
     lines.append(f"   Resources: {dataset.resources_count or 0}")
     lines.append(f"   URL: {dataset.url}")
     return [*lines, ""]
-
-
-# The form each filter takes, for the advice of an empty result.
-FILTER_FORMS = {
-    "geozone": (
-        "a zone id, not a place name: fr:commune:75056 (Paris), fr:departement:69, "
-        "fr:region:84, country:fr"
-    ),
-    "granularity": "a granularity id such as fr:commune, fr:departement, fr:region, country",
-    "organization": "an organization's id or slug, as search_organizations gives them",
-    "tag": "tags as data.gouv.fr writes them (lower case, hyphens); a dataset must have all",
-    "format": "file formats such as csv, json, shp; a dataset needs one of them",
-    "license": "a licence id such as lov2, odc-odbl, fr-lo, cc-by",
-    "temporal_coverage": "YYYY-MM-DD-YYYY-MM-DD, a range the dataset's coverage contains",
-    "badge": "a badge the dataset holds (hvd: high-value dataset)",
-    "query": "words of the resource titles",
-}
 
 
 def format_search_datasets(result: SearchDatasetsResult, tags_shown: int = 5) -> str:
@@ -320,11 +304,8 @@ def format_resources(result: DatasetResources, offers: Callable[[str], bool] = _
     lines.append("")
     if not result.resources:
         if result.filters:
-            lines.append("No resource matches these filters.")
-            lines.append(
-                f"Next: call {_call('list_dataset_resources', dataset_id=result.dataset_id)} "
-                f"without them to see all {result.total} resources."
-            )
+            call = _call("list_dataset_resources", dataset_id=result.dataset_id)
+            lines.append(f"No resource matches these filters. Next: {call} lists them all.")
         elif result.total:
             lines.append(_past_the_end("list_dataset_resources", result.total, result.page_size))
         else:

@@ -30,10 +30,13 @@ COMPLETIONS = 10
 SHOWN = 10
 
 
-def suggester(catalogue: Catalogue, kind: str) -> Callable[..., Awaitable[Sequence[str]]]:
+def suggester(
+    catalogue: Catalogue, kind: str, search: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[Sequence[str]]]:
     """A completer of `kind` ids (datasets, organizations): slugs of udata's suggestions for
-    what was typed (2 characters at least), those starting with it first; nothing on any
-    failure, as a completion must never break the client's typing."""
+    what was typed (2 characters at least; any part of a title's word, accents as written),
+    else of its word search (whole words, accents folded), those starting with what was typed
+    first; nothing on any failure, as a completion must never break the client's typing."""
 
     async def complete(partial: str, chosen: Mapping[str, str]) -> Sequence[str]:
         words = typed_words(partial)
@@ -41,10 +44,13 @@ def suggester(catalogue: Catalogue, kind: str) -> Callable[..., Awaitable[Sequen
             return []
         try:
             found = await catalogue.client.suggest(kind, words, COMPLETIONS)
+            items = [readers.obj(item) for item in found] if isinstance(found, list) else []
+            if not items:
+                found = await search(words, 1, COMPLETIONS, {})
+                items = [readers.obj(item) for item in readers.obj(found).get("data") or []]
         except ToolError as exc:
             log.info("completion.unavailable", error=type(exc).__name__)
             return []
-        items = [readers.obj(item) for item in found] if isinstance(found, list) else []
         values = [
             value
             for item in items
@@ -71,7 +77,9 @@ def dataset_record(catalogue: Catalogue) -> ResourceSpec:
             "included. dataset_id: a 24-hex id or a slug."
         ),
         mime_type="application/json",
-        completions={"dataset_id": suggester(catalogue, "datasets")},
+        completions={
+            "dataset_id": suggester(catalogue, "datasets", catalogue.client.search_datasets)
+        },
     )
 
 
@@ -96,7 +104,11 @@ def organization_record(catalogue: Catalogue) -> ResourceSpec:
             "badges, metrics. organization_id: a 24-hex id or a slug."
         ),
         mime_type="application/json",
-        completions={"organization_id": suggester(catalogue, "organizations")},
+        completions={
+            "organization_id": suggester(
+                catalogue, "organizations", catalogue.client.search_organizations
+            )
+        },
     )
 
 
