@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server
@@ -324,3 +325,19 @@ async def test_a_documentation_url_that_is_not_http_reads_as_none(url: str, tmp_
         info = await call(gateway, "get_dataservice_info", dataservice_id=dataservice_id)
     assert result.structured_content["code"] == "no_api_description"
     assert url not in result.content[0].text and url not in info.content[0].text
+
+
+# -- the resource template ---------------------------------------------------------------
+
+
+async def test_the_dataservice_template_reads_a_record_and_names_the_tool_on_a_miss(
+    gateway: Gateway,
+) -> None:
+    api = CorpusIds.API_ADRESSE_DATASERVICE_ID
+    async with Client(build_server(gateway), mode="legacy") as client:
+        templates = (await client.list_resource_templates()).resource_templates
+        read = await client.read_resource(f"datagouv://dataservices/{api}")
+        with pytest.raises(MCPError, match="search_dataservices"):
+            await client.read_resource("datagouv://dataservices/000000000000000000000000")
+    assert [t.uri_template for t in templates] == ["datagouv://dataservices/{dataservice_id}"]
+    assert json.loads(read.contents[0].text)["id"] == api  # type: ignore[union-attr]

@@ -214,6 +214,16 @@ async def test_dataset_resource_template(gateway: Gateway, upstream: Standin) ->
 
 
 @pytest.mark.anyio
+async def test_organization_resource_template(gateway: Gateway, upstream: Standin) -> None:
+    insee = CorpusIds.INSEE_ORGANIZATION_ID
+    async with Client(build_server(gateway), mode="legacy") as client:
+        read = await client.read_resource(f"datagouv://organizations/{insee}")
+        with pytest.raises(MCPError, match="search_organizations"):
+            await client.read_resource(f"datagouv://organizations/{UNKNOWN}")
+    assert json.loads(read.contents[0].text)["id"] == insee  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
 async def test_completion_never_fails_loudly(gateway: Gateway, upstream: Standin) -> None:
     upstream.add_fault(route="/api/2/datasets/search/", kind="status", status=503, times=100)
     upstream.add_fault(route="/api/1/datasets/suggest/", kind="status", status=503, times=100)
