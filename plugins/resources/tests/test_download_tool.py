@@ -224,6 +224,21 @@ async def test_progress_notifications_reach_the_client_over_http(gateway: Gatewa
     assert len(seen) >= 3
 
 
+@pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
+async def test_log_messages_reach_an_sse_client_that_set_a_level(gateway: Gateway) -> None:
+    logs: list[tuple[str, object]] = []
+
+    async def on_log(params: Any) -> None:
+        logs.append((params.level, params.data))
+
+    with serve_asgi(build_app(gateway)) as url:
+        async with Client(f"{url}/mcp", mode="legacy", logging_callback=on_log) as client:
+            await client.set_logging_level("info")
+            seen = await _progress_of(client)
+    assert len(seen) >= 3
+    assert logs and logs[0][0] == "info" and str(logs[0][1]).startswith("Reading the file (")
+
+
 async def test_the_resource_template_serves_the_record_and_completes_ids(
     gateway: Gateway,
 ) -> None:

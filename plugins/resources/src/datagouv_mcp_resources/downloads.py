@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from datagouv_mcp.callcontext import report_progress
+from datagouv_mcp.callcontext import log_to_client, report_progress
 from datagouv_mcp_resources.file_readers import (
     FileError,
     Rows,
@@ -91,6 +91,8 @@ class Source:
         self._reported = 0
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        size = f"{self.size:,} bytes" if self.size is not None else "size unknown"
+        await log_to_client("info", f"Reading the file ({size}).")
         async for chunk in self._chunks:
             self.read += len(chunk)
             if self.read - self._reported >= PROGRESS_EVERY:

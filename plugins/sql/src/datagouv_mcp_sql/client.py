@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from datagouv_mcp.callcontext import report_progress
+from datagouv_mcp.callcontext import log_to_client, report_progress
 from datagouv_mcp.upstream import Upstreams, path
 
 PROGRESS_STEP = 1024 * 1024  # a progress notification per MiB, when the client asks
@@ -29,6 +29,8 @@ class SqlClient:
         written, reported = 0, 0
         async with self._upstream.fetch.stream(url, max_bytes=max_bytes, timeout=timeout) as got:
             total = got.declared_length
+            size = f"{total:,} bytes" if total is not None else "size unknown"
+            await log_to_client("info", f"Downloading the table's file ({size}), once.")
             with target.open("wb") as out:
                 async for chunk in got.iter_bytes():
                     out.write(chunk)
@@ -36,4 +38,5 @@ class SqlClient:
                     if written - reported >= PROGRESS_STEP:
                         reported = written
                         await report_progress(written, total, "downloading the table")
+        await log_to_client("info", f"Downloaded {written:,} bytes; converting to a table.")
         return written
