@@ -44,7 +44,7 @@ class ToolGroups:
             return frozenset(names)
         first = unknown[0]
         if not first:
-            problem = f"The path {ROOT}/{joined} has an empty group name."
+            problem = f"The path {ROOT}/{_printable(joined)} has an empty group name."
         elif first in self.switched_off:
             problem = f"The tool group {first!r} is switched off on this server."
         else:
