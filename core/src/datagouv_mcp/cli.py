@@ -137,9 +137,14 @@ def main() -> None:
     type=click.IntRange(0, 65535),
     help="Port to bind (DATAGOUV_MCP_PORT, default 8000).",
 )
-def serve(transport: str | None, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes sharing the port (DATAGOUV_MCP_WORKERS, default 1).",
+)
+def serve(transport: str | None, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the server: streamable HTTP at /mcp, or stdio for desktop clients. Ctrl-C stops it."""
-    gateway = _gateway(transport=transport, host=host, port=port)
+    gateway = _gateway(transport=transport, host=host, port=port, workers=workers)
     settings = gateway.settings
     try:
         if settings.transport == "stdio":
@@ -155,12 +160,17 @@ def serve(transport: str | None, host: str | None, port: int | None) -> None:
 def _serve_http(gateway: Gateway) -> None:
     import uvicorn
 
-    from datagouv_mcp.httpserver import bind_problem, server_config
+    from datagouv_mcp.httpserver import bind_problem, run_workers, server_config
 
     settings = gateway.settings
     problem = bind_problem(settings.host, settings.port)
     if problem is not None:
         _fail(problem)
+    if settings.workers > 1:
+        _announce_workers(gateway)
+        with meters.shared_between_workers(settings.workers):
+            run_workers("datagouv_mcp.cli:worker_app", settings)
+        return
 
     class Server(uvicorn.Server):
         """uvicorn, saying where it listens in one line once it does."""
@@ -180,6 +190,36 @@ def _ports(server: uvicorn.Server) -> Iterator[int]:
     for listening in server.servers:
         for sock in listening.sockets:
             yield int(sock.getsockname()[1])
+
+
+def worker_app() -> Any:
+    """The web app of one `--workers` process: settings read again from the environment
+    (`serve` put its own options there), logging set up, plugins loaded."""
+    return build_app(_gateway())
+
+
+def _announce_workers(gateway: Gateway) -> None:
+    """Pass the worker count on to the worker processes, and say what they share."""
+    import os
+
+    import structlog
+
+    count = gateway.settings.workers
+    os.environ["DATAGOUV_MCP_WORKERS"] = str(count)
+    log = structlog.get_logger("datagouv_mcp.cli")
+    if gateway.upstream.redis is None:
+        log.warning(
+            "serve.workers_without_redis",
+            workers=count,
+            note=(
+                f"each of the {count} workers has its own response cache and its own rate "
+                f"budget ({gateway.upstream.settings.requests_per_second / count:g} requests "
+                "per second per API, the configured budget divided among them); set "
+                "DATAGOUV_MCP_REDIS_URL to share them"
+            ),
+        )
+    else:
+        log.info("serve.workers", workers=count, redis=gateway.upstream.redis.address)
 
 
 @main.command()

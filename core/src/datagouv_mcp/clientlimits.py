@@ -2,7 +2,8 @@
 the one X-Forwarded-For gives when a trusted proxy says so) and how long it must wait.
 
 Two moving windows per client in `limits`, counted where the upstream rate budget is
-(`DATAGOUV_MCP_RATE_LIMIT_URL`: in process, or Redis shared by every replica): tool calls at
+(`DATAGOUV_MCP_RATE_LIMIT_URL`, else `DATAGOUV_MCP_REDIS_URL`: in process, or Redis shared
+by every replica): tool calls at
 the operator's rate, answered with a tool error carrying `retry_after`; and HTTP requests of
 any kind at `REQUESTS_PER_CALL` times that rate, answered with HTTP 429. While the shared
 storage fails, each replica counts in its own memory. Only HTTP requests have a client:
@@ -24,6 +25,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from datagouv_mcp.errors import ToolError
+from datagouv_mcp.redislink import Away, RedisLink, is_redis, with_timeouts
 
 log = structlog.get_logger("datagouv_mcp.clientlimits")
 
@@ -116,18 +118,28 @@ def rate_limited(rate: RateLimitItem, retry_after: int) -> ToolError:
 class ClientLimits:
     """Tool calls and HTTP requests per client, in moving windows."""
 
-    def __init__(self, rate: str, storage_url: str) -> None:
+    def __init__(self, rate: str, storage_url: str, link: RedisLink | None = None) -> None:
         self.calls = parse(rate)
         self.requests = type(self.calls)(
             self.calls.amount * REQUESTS_PER_CALL, self.calls.multiples, self.calls.namespace
         )
-        self._shared = MovingWindowRateLimiter(storage_from_string(storage_url))
         self._local = MovingWindowRateLimiter(storage_from_string("async+memory://"))
+        self._shared: MovingWindowRateLimiter | None = None
+        self._link: RedisLink | None = None
         self._warned_at = -math.inf
+        if is_redis(storage_url):
+            self._shared = MovingWindowRateLimiter(
+                storage_from_string(with_timeouts(storage_url), implementation="redispy")
+            )
+            self._link = link or RedisLink(storage_url, timeout=STORAGE_TIMEOUT_SECONDS)
+        elif storage_url != "async+memory://":
+            self._shared = MovingWindowRateLimiter(storage_from_string(storage_url))
 
     @classmethod
-    def configured(cls, rate: str | None, storage_url: str) -> ClientLimits | None:
-        return cls(rate, storage_url) if rate else None
+    def configured(
+        cls, rate: str | None, storage_url: str, link: RedisLink | None = None
+    ) -> ClientLimits | None:
+        return cls(rate, storage_url, link) if rate else None
 
     async def call_wait(self, client: str) -> int | None:
         """None when this tool call may go ahead, else the seconds to wait."""
@@ -139,12 +151,19 @@ class ClientLimits:
 
     async def _wait(self, item: RateLimitItem, kind: str, client: str) -> int | None:
         key = (NAMESPACE, kind, limit_key(client))
-        try:
-            with anyio.fail_after(STORAGE_TIMEOUT_SECONDS):
-                return await self._hit(self._shared, item, key)
-        except Exception as exc:  # the shared storage is away: count here meanwhile
-            self._warn(exc)
-            return await self._hit(self._local, item, key)
+        shared = self._shared
+        if shared is not None and self._link is not None:
+            # Redis: skipped at once while it is away (one warning per outage, the link's).
+            waited = await self._link.attempt(lambda: self._hit(shared, item, key))
+            if not isinstance(waited, Away):
+                return waited
+        elif shared is not None:
+            try:
+                with anyio.fail_after(STORAGE_TIMEOUT_SECONDS):
+                    return await self._hit(shared, item, key)
+            except Exception as exc:  # the shared storage is away: count here meanwhile
+                self._warn(exc)
+        return await self._hit(self._local, item, key)
 
     @staticmethod
     async def _hit(

@@ -1,7 +1,8 @@
 """The core's own hook implementations, registered first under the name "core" (which cannot
 be switched off): its telemetry sinks, the log line, Sentry, the Prometheus counts and
 Matomo, are `track_event` implementations like any plugin's. Matomo's settings and its
-sending task come through `register_settings` and `lifespan`, as a plugin's would."""
+sending task come through `register_settings` and `lifespan`, as a plugin's would; its
+readiness check of the shared Redis is a `register_health_checks` like any plugin's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from weakref import WeakKeyDictionary
 from datagouv_mcp import meters, telemetry
 from datagouv_mcp.hookspecs import hookimpl
 from datagouv_mcp.matomo import MatomoSettings, MatomoSink
+from datagouv_mcp.specs import HealthCheck
 
 if TYPE_CHECKING:
     from datagouv_mcp.context import PluginContext
@@ -44,6 +46,14 @@ async def _sending_to_matomo(
             yield
         finally:
             _matomo.pop(context, None)
+
+
+@hookimpl
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    """`redis`, with a shared Redis: not required (without it, each replica answers from its
+    own cache and budget), so a Redis outage reads `degraded`, never takes replicas out."""
+    redis = context.upstream.redis
+    return [] if redis is None else [HealthCheck("redis", redis.probe, required=False)]
 
 
 @hookimpl

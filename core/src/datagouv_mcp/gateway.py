@@ -79,7 +79,7 @@ class Gateway:
         self.settings = settings
         self.plugins = plugins
         self.version = __version__
-        self.upstream = Upstreams(upstream_settings, self.version)
+        self.upstream = Upstreams(upstream_settings, self.version, workers=settings.workers)
         urls = self.upstream.urls
         self.links = SiteLinks(site=urls.site, api=urls.api)
         self._hook = plugins.manager.hook

@@ -37,6 +37,14 @@ class CheckResult:
     ok: bool
     duration_ms: float
     detail: str | None = None
+    required: bool = True
+
+
+def verdict(results: list[CheckResult]) -> str:
+    """`ready`; `degraded` when only checks that are not required fail; else `not_ready`."""
+    if all(result.ok or not result.required for result in results):
+        return "ready" if all(result.ok for result in results) else "degraded"
+    return "not_ready"
 
 
 class Readiness:
@@ -55,7 +63,7 @@ class Readiness:
                 return self._cached[1]
             results = await asyncio.gather(*(self._run(c) for c in self.gateway.health_checks))
             report = {
-                "status": "ready" if all(r.ok for r in results) else "not_ready",
+                "status": verdict(results),
                 "timestamp": utc_now_iso(),
                 "version": self.gateway.version,
                 "checks": [asdict(r) for r in results],
@@ -80,4 +88,5 @@ class Readiness:
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         if detail is not None:
             detail = clip(detail, _MAX_DETAIL)
-        return CheckResult(check.name, contribution.plugin, detail is None, elapsed, detail)
+        ok = detail is None
+        return CheckResult(check.name, contribution.plugin, ok, elapsed, detail, check.required)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -64,14 +66,16 @@ async def _over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
 
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a header deadline, a connection cap and no connection held
-    for an unread body. `server_config` makes a subclass with the operator's numbers."""
+    for an unread body. `protocol_class` binds the operator's numbers to it."""
 
-    header_timeout: float = 10.0
-    max_connections: int = 1000
     _warned_at: float = -WARN_EVERY_SECONDS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, header_timeout: float = 10.0, max_connections: int = 1000, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
+        self.max_connections = max_connections
         self._header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -131,19 +135,17 @@ class GuardedH11Protocol(H11Protocol):
             log.warning("http.connection_limit", max_connections=self.max_connections)
 
 
-def protocol_class(settings: CoreSettings) -> type[GuardedH11Protocol]:
-    """The protocol with this server's header deadline and connection cap."""
-    return type(
-        "GuardedH11Protocol",
-        (GuardedH11Protocol,),
-        {
-            "header_timeout": settings.header_timeout_seconds,
-            "max_connections": settings.max_connections,
-        },
+def protocol_class(settings: CoreSettings) -> Callable[..., GuardedH11Protocol]:
+    """The protocol with this server's header deadline and connection cap (a partial, so that
+    it pickles into `--workers` processes)."""
+    return functools.partial(
+        GuardedH11Protocol,
+        header_timeout=settings.header_timeout_seconds,
+        max_connections=settings.max_connections,
     )
 
 
-def server_config(app: ASGIApp, settings: CoreSettings, **options: Any) -> uvicorn.Config:
+def server_config(app: ASGIApp | str, settings: CoreSettings, **options: Any) -> uvicorn.Config:
     """uvicorn's configuration for `app` under `settings` (`options` override, e.g. `port`)."""
     values: dict[str, Any] = {
         "host": settings.host,
@@ -195,3 +197,12 @@ def bind_problem(host: str, port: int) -> str | None:
                 "or --port."
             )
     return None
+
+
+def run_workers(factory: str, settings: CoreSettings) -> None:
+    """`settings.workers` processes on one port (uvicorn's supervisor, which restarts a worker
+    that dies), each serving the app that `factory` ("module:function") builds."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = server_config(factory, settings, factory=True, workers=settings.workers)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

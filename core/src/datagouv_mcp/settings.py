@@ -42,6 +42,11 @@ PRIVATE_NETWORKS = (
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
+def _ours_or(name: str, *official: str) -> AliasChoices:
+    """`DATAGOUV_MCP_<NAME>`, else the official server's names for it (ours win)."""
+    return AliasChoices(f"{ENV_PREFIX}{name}", *official)
+
+
 def _with_any_port(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(form for name in names for form in (name, f"{name}:*"))
 
@@ -65,14 +70,18 @@ SECRET: dict[str, JsonValue] = {"secret": True}
 
 
 class CoreSettings(BaseSettings):
-    """Settings of the server itself. Every field is `DATAGOUV_MCP_<FIELD>` in the environment."""
+    """Settings of the server itself. Every field is `DATAGOUV_MCP_<FIELD>` in the environment;
+    `MCP_HOST` and `MCP_PORT`, the official server's names, work too (ours win)."""
 
     model_config = frozen_config()
 
     # What `serve` speaks (`--transport` wins): for launchers that add their own flags.
     transport: Literal["http", "stdio"] = "http"
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
+    host: str = Field("127.0.0.1", validation_alias=_ours_or("HOST", "MCP_HOST"))
+    port: int = Field(8000, ge=0, le=65535, validation_alias=_ours_or("PORT", "MCP_PORT"))
+    # `serve` processes sharing the port (uvicorn's workers); the rate budget is divided
+    # among them unless Redis counts it for all.
+    workers: int = Field(1, ge=1, le=64)
     allowed_hosts: CommaList = Field(default_factory=lambda: _with_any_port(LOCAL_HOSTS))
     allowed_origins: CommaList = Field(
         default_factory=lambda: _with_any_port(
@@ -174,19 +183,28 @@ class CoreSettings(BaseSettings):
 
 
 class TelemetrySettings(BaseSettings):
-    """Logs and error reporting. Every field is `DATAGOUV_MCP_<FIELD>`; Sentry's DSN may also
-    be given as `SENTRY_DSN`, the name the Sentry SDK itself reads."""
+    """Logs and error reporting. Every field is `DATAGOUV_MCP_<FIELD>`; the official server's
+    names work too (`LOG_LEVEL`, `SENTRY_DSN`, `SENTRY_SAMPLE_RATE`, `MCP_ENV` for Sentry's
+    environment), ours winning when both are set."""
 
     model_config = frozen_config()
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_ours_or("LOG_LEVEL", "LOG_LEVEL")
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
     sentry_dsn: str | None = Field(
         None,
-        validation_alias=AliasChoices("SENTRY_DSN", "DATAGOUV_MCP_SENTRY_DSN"),
+        validation_alias=_ours_or("SENTRY_DSN", "SENTRY_DSN"),
         json_schema_extra=SECRET,
     )
-    sentry_environment: str = "production"
+    sentry_environment: str = Field(
+        "production", validation_alias=_ours_or("SENTRY_ENVIRONMENT", "MCP_ENV")
+    )
+    # The share of errors sent (Sentry's `sample_rate`); traces have their own.
+    sentry_sample_rate: float = Field(
+        1.0, ge=0.0, le=1.0, validation_alias=_ours_or("SENTRY_SAMPLE_RATE", "SENTRY_SAMPLE_RATE")
+    )
     sentry_traces_sample_rate: float = Field(0.0, ge=0.0, le=1.0)
 
     @field_validator("log_level", mode="before")
@@ -295,9 +313,12 @@ def _variable(settings_class: type[BaseSettings], name: str, prefix: str) -> tup
     for field_name, field in fields.items():
         alias = field.validation_alias
         choices = alias.choices if isinstance(alias, AliasChoices) else []
-        if field_name == name or name in choices:
+        if name in choices:  # the variable that held the value
+            return name, field
+        if field_name == name:
             names = [str(choice) for choice in choices] or [f"{prefix}{field_name.upper()}"]
-            return " (or ".join(names) + (")" if len(names) > 1 else ""), field
+            rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+            return names[0] + rest, field
     return f"{prefix}{name.upper()}", FieldInfo()
 
 

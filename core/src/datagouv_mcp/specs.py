@@ -89,10 +89,15 @@ class PromptSpec:
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """A readiness probe: async; raises, or returns an error text, when not ready."""
+    """A readiness probe: async; raises, or returns an error text, when not ready.
+
+    `required=False`: a failure degrades the server without making it unready (it still
+    answers every call, with less: the shared Redis away, say); the report says `degraded`
+    and stays HTTP 200, so a load balancer keeps the replica."""
 
     name: str
     probe: Callable[[], Awaitable[str | None]]
+    required: bool = True
 
 
 @dataclass(frozen=True)

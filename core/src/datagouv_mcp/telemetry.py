@@ -86,6 +86,7 @@ def init_sentry(settings: TelemetrySettings, release: str) -> bool:
         dsn=settings.sentry_dsn,
         release=f"datagouv-mcp@{release}",
         environment=settings.sentry_environment,
+        sample_rate=settings.sentry_sample_rate,
         traces_sample_rate=settings.sentry_traces_sample_rate,
         send_default_pii=False,
         # Frame locals and request bodies would carry the users' queries.

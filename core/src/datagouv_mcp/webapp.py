@@ -293,7 +293,10 @@ class McpEndpoint:
 def build_app(gateway: Gateway) -> Starlette:
     """A new ASGI app over the gateway: /mcp, /mcp/{groups}, /health, /health/ready, /metrics."""
     settings = gateway.settings
-    limits = ClientLimits.configured(settings.rate_limit, gateway.upstream.settings.rate_limit_url)
+    storage = gateway.upstream.settings.rate_storage()
+    limits = ClientLimits.configured(
+        settings.rate_limit, storage, gateway.upstream.link_for(storage)
+    )
     server = build_server(gateway, client_limits=limits)
     modes = []
     for json_response in (True, False):
@@ -314,7 +317,7 @@ def build_app(gateway: Gateway) -> Starlette:
 
     async def ready(request: Request) -> Response:
         report = await readiness.report()
-        return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
+        return JSONResponse(report, status_code=503 if report["status"] == "not_ready" else 200)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from datagouv_mcp import ParseError, PluginContext, ToolResult, ToolSpec, hookimpl
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server
+from datagouv_mcp.redislink import RedisLink
 from datagouv_mcp.settings import CoreSettings
 from datagouv_mcp.testing.gateways import upstream_settings
 from datagouv_mcp.upstream import (
@@ -27,7 +28,7 @@ from datagouv_mcp.upstream import (
     UpstreamUnavailable,
     path,
 )
-from datagouv_mcp.upstream.cache import CashewsStore, Entry, ResponseCache
+from datagouv_mcp.upstream.cache import CashewsStore, Entry, MemoryStore, ResponseCache
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 pytestmark = pytest.mark.usefixtures("upstream")
@@ -124,11 +125,15 @@ async def test_a_shared_cache_keeps_each_entry_for_its_keep_time_only(redis_port
 
 
 @pytest.mark.anyio
-async def test_a_shared_cache_away_is_a_miss_not_a_failure() -> None:
-    # Nothing listens on port 9 of loopback: every read is a miss, every write dropped.
-    store = CashewsStore("redis://127.0.0.1:9/0?socket_connect_timeout=0.2")
+async def test_a_shared_cache_away_falls_back_to_this_process_memory() -> None:
+    # Nothing listens on port 9 of loopback: no failure, the process's own memory answers
+    # (within its byte bound), and the link knows Redis is away.
+    link = RedisLink("redis://127.0.0.1:9/0")
+    store = CashewsStore("redis://127.0.0.1:9/0", link, MemoryStore(10_000))
     await store.set("key", Entry(1.0, b"{}"), 30.0)
-    assert await store.get("key") is None
+    assert await store.get("key") == Entry(1.0, b"{}")
+    assert not link.up
+    assert link.report() is not None and "127.0.0.1:9/0" in link.report()  # type: ignore[operator]
     await store.close()
 
 

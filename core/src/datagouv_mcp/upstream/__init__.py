@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 from datagouv_mcp import callcontext, meters
+from datagouv_mcp.redislink import RedisLink
 from datagouv_mcp.upstream.addresses import Resolver, classify_address
 from datagouv_mcp.upstream.cache import Entry, ResponseCache
 from datagouv_mcp.upstream.client import FLAG, Fetched, UpstreamClient, path
@@ -90,9 +91,17 @@ class Upstreams:
     """The upstream clients, alive between start() and aclose(): one pooled client per API."""
 
     def __init__(
-        self, settings: UpstreamSettings, version: str, resolver: Resolver | None = None
+        self,
+        settings: UpstreamSettings,
+        version: str,
+        resolver: Resolver | None = None,
+        *,
+        workers: int = 1,
     ) -> None:
         self._settings = settings
+        self.workers = workers
+        self.redis = RedisLink(settings.redis_url) if settings.redis_url else None
+        """The shared Redis (`DATAGOUV_MCP_REDIS_URL`): whether it answers; None without."""
         self._urls = settings.base_urls()
         self.user_agent = f"datagouv-mcp/{version} (+https://github.com/datagouv-mcp)"
         self._resolver = resolver
@@ -143,9 +152,17 @@ class Upstreams:
     async def start(self) -> None:
         settings = self.settings
         self._cache = ResponseCache(
-            settings.cache_url, settings.cache_max_entry_bytes, settings.cache_max_bytes
+            settings.cache_backend(),
+            settings.cache_max_entry_bytes,
+            settings.cache_max_bytes,
+            self.link_for(settings.cache_backend()),
         )
-        rate = RateBudget(settings.rate_limit_url, settings.requests_per_second)
+        rate = RateBudget(
+            settings.rate_storage(),
+            settings.requests_per_second,
+            self.link_for(settings.rate_storage()),
+            share=self.workers,
+        )
         limits = httpx.Limits(
             max_connections=settings.max_in_flight * 2,
             max_keepalive_connections=settings.max_in_flight,
@@ -166,6 +183,14 @@ class Upstreams:
                 name, label, base, http, self._cache, rate, settings
             )
         self._fetcher = GuardedFetcher(settings, self.user_agent, self._resolver)
+
+    def link_for(self, url: str) -> RedisLink | None:
+        """The shared Redis's link for a URL on that Redis (one outage, one warning), else
+        None (its user makes its own)."""
+        redis = self.redis
+        if redis is not None and url.removeprefix("async+") == redis.url:
+            return redis
+        return None
 
     def cache_usage(self) -> tuple[int, int] | None:
         """(entries, bytes) the in-process response cache holds, within

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import quote, quote_plus, urlencode
@@ -61,6 +62,20 @@ def path(*segments: str, trailing_slash: bool = True) -> str:
     return joined + "/" if trailing_slash else joined
 
 
+async def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Fill:
+    """What filling a cold entry gave: the answer and its body as received, or only the
+    answer (body None) when another replica fetched it; `release` frees its fill lock."""
+
+    fetched: Fetched
+    body: bytearray | None
+    release: Callable[[], Awaitable[None]] = _nothing
+
+
 class _Flag:
     def __repr__(self) -> str:
         return "FLAG"
@@ -106,7 +121,7 @@ class UpstreamClient:
         self._rate = rate
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.max_in_flight)
-        self._in_flight: dict[str, asyncio.Task[tuple[Fetched, bytearray]]] = {}
+        self._in_flight: dict[str, asyncio.Task[_Fill]] = {}
 
     def url(self, relative: str, params: Params = None) -> str:
         if "://" in relative or relative.startswith("/") or ".." in relative.split("/"):
@@ -134,14 +149,15 @@ class UpstreamClient:
         key = f"{self.name}:{kind}:{self.base_url}{relative}?{query}"
         context = callcontext.current()
         kept = None
+        fresh = self._settings.ttl(ttl) if ttl is not None else 0.0
         if ttl is not None:
             # Fetched earlier in this call, not yet committed to the cache.
             if context is not None and isinstance(held := context.holding(key), Fetched):
                 context.cache_hits += 1
                 meters.CACHE_LOOKUPS.labels(self.name, "hit").inc()
                 return held
-            kept = await self._cache.get(key)
-            if kept is not None and kept.age() < self._settings.ttl(ttl):
+            kept = await self._cache.get(key, fresh)
+            if kept is not None and kept.age() < fresh:
                 revived = _revived(kept, url, kind)
                 if revived is not None:
                     if context is not None:
@@ -150,7 +166,7 @@ class UpstreamClient:
                     return revived
             meters.CACHE_LOOKUPS.labels(self.name, "miss").inc()
         try:
-            fetched, body = await self._coalesced(key, url, kind)
+            fill = await self._coalesced(key, url, kind, fresh)
         except _STALE_ON:
             stale = _revived(kept, url, kind) if kept is not None else None
             if stale is None:
@@ -160,23 +176,59 @@ class UpstreamClient:
                 context.stale_since = min(context.stale_since or since, since)
             meters.STALE_ANSWERS.labels(self.name).inc()
             return replace(stale, stale=True)
+        if fill.body is None:  # another replica filled it
+            if context is not None:
+                context.cache_hits += 1
+            return fill.fetched
+        fetched, body = fill.fetched, fill.body
         if ttl is not None and self._cache.fits(len(body)):
-            keep = self._settings.ttl(ttl) + self._settings.cache_stale_seconds
+            keep = fresh + self._settings.cache_stale_seconds
             # A text is kept as UTF-8, whatever it came in; JSON as it came.
             kept_body = fetched.data.encode() if kind == "text" else bytes(body)
-            await self._cache.keep(key, Entry(fetched.fetched_at, kept_body), keep, fetched)
+            entry = Entry(fetched.fetched_at, kept_body)
+            await self._cache.keep(key, entry, keep, fetched, then=fill.release)
+        else:
+            await fill.release()
         return fetched
 
-    async def _coalesced(self, key: str, url: str, kind: str) -> tuple[Fetched, bytearray]:
+    async def _coalesced(self, key: str, url: str, kind: str, fresh: float) -> _Fill:
         task = self._in_flight.get(key)
         if task is None:
-            task = asyncio.create_task(self._fetch(url, kind))
+            task = asyncio.create_task(self._fill(key, url, kind, fresh))
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._in_flight.pop(key, None))
         else:
             meters.COALESCED_WAITS.labels(self.name).inc()
         # Shielded: one caller giving up must not cancel the answer the others wait for.
         return await asyncio.shield(task)
+
+    async def _fill(self, key: str, url: str, kind: str, fresh: float) -> _Fill:
+        """Fetch a cold entry, unless another replica is fetching it: then wait for it to be
+        written (at most `coalesce_wait_seconds`), and fetch only if it is not."""
+        shared = self._cache.shared if fresh > 0 else None
+        if shared is None:
+            fetched, body = await self._fetch(url, kind)
+            return _Fill(fetched, body)
+        token = uuid.uuid4().hex
+        wait = min(self._settings.coalesce_wait_seconds, max(0.0, self._remaining()))
+        claimed = await shared.claim(key, token, max(wait, 0.001))
+        if claimed is False:
+            entry = await shared.await_fill(key, fresh, wait)
+            revived = _revived(entry, url, kind) if entry is not None else None
+            if revived is not None:
+                return _Fill(revived, None)
+            claimed = await shared.claim(key, token, max(wait, 0.001))
+
+        async def release() -> None:
+            if claimed:
+                await shared.release(key, token)
+
+        try:
+            fetched, body = await self._fetch(url, kind)
+        except BaseException:
+            await release()
+            raise
+        return _Fill(fetched, body, release)
 
     def _remaining(self) -> float:
         context = callcontext.current()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings
 
 from datagouv_mcp.settings import SECRET, CommaList, frozen_config, split_commas
@@ -50,7 +50,11 @@ class UpstreamSettings(BaseSettings):
 
     model_config = frozen_config()
 
-    upstream: Literal["prod", "demo"] = "prod"
+    # The official server's DATAGOUV_API_ENV (earlier DATAGOUV_ENV) works too; ours wins.
+    upstream: Literal["prod", "demo"] = Field(
+        "prod",
+        validation_alias=AliasChoices("DATAGOUV_MCP_UPSTREAM", "DATAGOUV_API_ENV", "DATAGOUV_ENV"),
+    )
     api_url: str | None = None
     site_url: str | None = None
     tabular_url: str | None = None
@@ -65,6 +69,11 @@ class UpstreamSettings(BaseSettings):
     max_in_flight: int = Field(5, ge=1)
     requests_per_second: float = Field(8.0, gt=0)
     rate_limit_url: str = Field("async+memory://", json_schema_extra=SECRET)
+
+    # Redis shared by the replicas: the cache, fill locks, rate budget and per-client limit
+    # (unless CACHE_URL or RATE_LIMIT_URL say otherwise for their part).
+    redis_url: str | None = Field(None, json_schema_extra=SECRET)
+    coalesce_wait_seconds: float = Field(3.0, ge=0, le=60)
 
     # The response cache: bounded in bytes in process, per entry everywhere, in time (TTL plus
     # the stale window) everywhere; Redis's total is its own `maxmemory`.
@@ -81,6 +90,11 @@ class UpstreamSettings(BaseSettings):
     fetch_timeout_seconds: float = Field(60.0, gt=0)
     fetch_max_redirects: int = Field(5, ge=0, le=20)
 
+    @field_validator("upstream", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("fetch_allowed_hosts", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
@@ -96,6 +110,20 @@ class UpstreamSettings(BaseSettings):
             raise ValueError(
                 "expected an http(s) URL such as https://www.data.gouv.fr/api/, "
                 "or nothing to use the preset"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in ("redis", "rediss", "unix") or "://" not in value:
+            raise ValueError(
+                "expected a Redis URL such as redis://redis:6379/0 (rediss:// for TLS, "
+                "redis://:password@host:6379/0 with a password), or nothing to keep every "
+                "replica's state in its own memory"
             )
         return value
 
@@ -140,6 +168,20 @@ class UpstreamSettings(BaseSettings):
                 "async+redis://host:6379 (shared between replicas)"
             )
         return value
+
+    def cache_backend(self) -> str:
+        """Where the response cache is: `cache_url` when set, else the shared Redis, else
+        in process."""
+        if self.redis_url and "cache_url" not in self.model_fields_set:
+            return self.redis_url
+        return self.cache_url
+
+    def rate_storage(self) -> str:
+        """Where rate budgets and per-client limits are counted: `rate_limit_url` when set,
+        else the shared Redis, else in process."""
+        if self.redis_url and "rate_limit_url" not in self.model_fields_set:
+            return f"async+{self.redis_url}"
+        return self.rate_limit_url
 
     def base_urls(self) -> BaseUrls:
         preset = PRESETS[self.upstream]
