@@ -25,7 +25,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from datagouv_mcp.errors import ToolError
-from datagouv_mcp.redislink import Away, RedisLink, is_redis, with_timeouts
+from datagouv_mcp.redislink import Away, RedisLink, client_options, is_redis, with_timeouts
 
 log = structlog.get_logger("datagouv_mcp.clientlimits")
 
@@ -129,7 +129,9 @@ class ClientLimits:
         self._warned_at = -math.inf
         if is_redis(storage_url):
             self._shared = MovingWindowRateLimiter(
-                storage_from_string(with_timeouts(storage_url), implementation="redispy")
+                storage_from_string(
+                    with_timeouts(storage_url), implementation="redispy", **client_options()
+                )
             )
             self._link = link or RedisLink(storage_url, timeout=STORAGE_TIMEOUT_SECONDS)
         elif storage_url != "async+memory://":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import structlog
@@ -50,6 +50,16 @@ def with_timeouts(url: str, seconds: float = TIMEOUT_SECONDS) -> str:
         if name not in query:
             query = f"{query}&{name}={seconds:g}" if query else f"{name}={seconds:g}"
     return parts._replace(query=query).geturl()
+
+
+def client_options() -> dict[str, Any]:
+    """Options of every Redis client made here: a failed command is retried once at once, on
+    a new connection (a connection left over from before a Redis restart fails once, then
+    the next one works), never after a back-off that would outlast `TIMEOUT_SECONDS`."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return {"retry": Retry(NoBackoff(), 1)}
 
 
 def is_redis(url: str) -> bool:
@@ -135,7 +145,7 @@ class RedisLink:
         """A readiness probe: PING Redis now (so a return is noticed without traffic)."""
         from redis.asyncio import Redis
 
-        client = Redis.from_url(with_timeouts(self.url, self.timeout))
+        client = Redis.from_url(with_timeouts(self.url, self.timeout), **client_options())
         try:
             self._retry_at = 0.0  # the probe always tries
             await self.attempt(client.ping)

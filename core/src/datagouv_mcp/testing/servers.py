@@ -139,3 +139,54 @@ def serving(*args: str, env: Mapping[str, str] | None = None, timeout: float = 3
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+class ServeProcess:
+    """`datagouv-mcp serve` as a subprocess on a fixed loopback port, its log in a file:
+    `start` (returns once /health answers), `kill` (SIGKILL, a crash), `start` again, `stop`."""
+
+    def __init__(
+        self, env: Mapping[str, str], *args: str, port: int | None = None, log_path: str
+    ) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(env)
+        self.args = args
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own CLI, arguments from the test
+                cli_command("serve", "--port", str(self.port), *self.args),
+                env=clean_env(self.env),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(f"{self.url}/health", timeout=1)
+                return
+            except httpx.TransportError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"serve exited: {self.log()[-2000:]}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("serve did not answer /health in time") from None
+                time.sleep(0.1)
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as log:
+            return log.read()
+
+    def kill(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait(timeout=10)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=20)

@@ -34,7 +34,7 @@ from cashews import Cache
 from cashews.wrapper.backend_settings import settings_url_parse
 
 from datagouv_mcp import callcontext
-from datagouv_mcp.redislink import Away, RedisLink, is_redis, with_timeouts
+from datagouv_mcp.redislink import Away, RedisLink, client_options, is_redis, with_timeouts
 
 log = structlog.get_logger("datagouv_mcp.upstream")
 
@@ -146,7 +146,7 @@ class CashewsStore:
 
     def __init__(self, url: str, link: RedisLink, near: MemoryStore) -> None:
         self._cache = Cache()
-        self._cache.setup(_client_url(url))
+        self._cache.setup(_client_url(url), **(client_options() if is_redis(url) else {}))
         self.link = link
         self.near = near
 

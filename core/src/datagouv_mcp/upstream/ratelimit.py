@@ -13,7 +13,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from datagouv_mcp import meters
-from datagouv_mcp.redislink import Away, RedisLink, is_redis, with_timeouts
+from datagouv_mcp.redislink import Away, RedisLink, client_options, is_redis, with_timeouts
 from datagouv_mcp.upstream.errors import UpstreamRateLimited
 
 NAMESPACE = "datagouv-mcp"
@@ -30,7 +30,9 @@ def limiter(storage_url: str) -> MovingWindowRateLimiter:
     """A moving-window limiter over an async limits storage; Redis through redis-py (the
     client the cache uses too), with short socket timeouts."""
     if is_redis(storage_url):
-        storage = storage_from_string(with_timeouts(storage_url), implementation="redispy")
+        storage = storage_from_string(
+            with_timeouts(storage_url), implementation="redispy", **client_options()
+        )
     else:
         storage = storage_from_string(storage_url)
     return MovingWindowRateLimiter(storage)

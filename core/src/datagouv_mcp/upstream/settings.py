@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings
 
+from datagouv_mcp.redislink import is_redis
 from datagouv_mcp.settings import SECRET, CommaList, frozen_config, split_commas
 
 PRESETS: dict[str, dict[str, str]] = {
@@ -118,12 +120,15 @@ class UpstreamSettings(BaseSettings):
     def _a_redis_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        scheme = urlsplit(value).scheme
-        if scheme not in ("redis", "rediss", "unix") or "://" not in value:
+        if not is_redis(value) or "://" not in value:
             raise ValueError(
                 "expected a Redis URL such as redis://redis:6379/0 (rediss:// for TLS, "
                 "redis://:password@host:6379/0 with a password), or nothing to keep every "
                 "replica's state in its own memory"
+            )
+        if importlib.util.find_spec("redis") is None:
+            raise ValueError(
+                "needs Redis's client, the redis package: pip install 'datagouv-mcp-core[redis]'"
             )
         return value
 
@@ -157,9 +162,10 @@ class UpstreamSettings(BaseSettings):
         from limits.storage import storage_from_string
 
         scheme = urlsplit(value).scheme
+        options = {"implementation": "redispy"} if is_redis(value) else {}
         try:
             # Builds the storage object without connecting to it.
-            known = scheme.startswith("async+") and storage_from_string(value) is not None
+            known = scheme.startswith("async+") and storage_from_string(value, **options)
         except ConfigurationError:
             known = False
         if not known:
