@@ -8,11 +8,9 @@ resumes."""
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from datagouv_mcp.testing.load import call, load
 from datagouv_mcp.testing.nginx import MISSING as NGINX_MISSING
 from datagouv_mcp.testing.nginx import config_test, nginx_command, nginx_proxy
 from datagouv_mcp.testing.redis import MISSING as REDIS_MISSING
@@ -74,70 +73,6 @@ def topology(standin: Standin, tmp_path_factory: pytest.TempPathFactory) -> Iter
         a.stop()
         b.stop()
         redis.close()
-
-
-_ids = itertools.count(1)
-
-
-def _body(tool: str, arguments: dict[str, Any]) -> str:
-    return json.dumps(
-        {
-            "jsonrpc": "2.0",
-            "id": next(_ids),
-            "method": "tools/call",
-            "params": {"name": tool, "arguments": arguments},
-        }
-    )
-
-
-HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-
-
-def call(base: str, tool: str, **arguments: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{base}/mcp", content=_body(tool, arguments), headers=HEADERS, timeout=40
-    )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()["result"]
-    assert not result.get("isError"), result["content"][0]["text"]
-    return result
-
-
-Arguments = Callable[[int], tuple[str, dict[str, Any]]]
-
-
-async def load(
-    base: str,
-    seconds: float,
-    arguments: Arguments,
-    clients: int = 8,
-    at: tuple[float, Callable[[], None]] | None = None,
-) -> list[str]:
-    """`clients` clients calling tools through `base` for `seconds`; `at` = (when, what) runs
-    `what` (in a thread) that many seconds in. Returns one line per failed call."""
-    failures: list[str] = []
-    numbers = itertools.count()
-    started = time.monotonic()
-
-    async def client(http: httpx.AsyncClient) -> None:
-        while time.monotonic() - started < seconds:
-            tool, args = arguments(next(numbers))
-            try:
-                response = await http.post(f"{base}/mcp", content=_body(tool, args))
-                result = response.json().get("result", {}) if response.status_code == 200 else {}
-                if response.status_code != 200 or result.get("isError"):
-                    failures.append(f"{tool}: HTTP {response.status_code} {response.text[:200]}")
-            except httpx.HTTPError as exc:
-                failures.append(f"{tool}: {type(exc).__name__} {exc}")
-
-    async def event() -> None:
-        if at is not None:
-            await asyncio.sleep(at[0])
-            await asyncio.to_thread(at[1])
-
-    async with httpx.AsyncClient(headers=HEADERS, timeout=40) as http:
-        await asyncio.gather(event(), *(client(http) for _ in range(clients)))
-    return failures
 
 
 def warm_mix(number: int) -> tuple[str, dict[str, Any]]:
@@ -202,7 +137,7 @@ def test_the_upstream_budget_holds_for_both_replicas_together(topology: Topology
             3.0,
             lambda n: ("search_datasets", {"query": f"budget {n}", "page_size": 2}),
         )
-    )
+    ).failures
     elapsed = time.monotonic() - started
     sent = topology.standin.requests(SEARCH)
     assert failures == []
@@ -212,7 +147,9 @@ def test_the_upstream_budget_holds_for_both_replicas_together(topology: Topology
 
 def test_no_request_fails_when_a_replica_is_killed_mid_load(topology: Topology) -> None:
     try:
-        failures = asyncio.run(load(topology.nginx, 3.0, warm_mix, at=(1.0, topology.a.kill)))
+        failures = asyncio.run(
+            load(topology.nginx, 3.0, warm_mix, at=(1.0, topology.a.kill))
+        ).failures
         assert failures == []
     finally:
         topology.a.start()
@@ -225,7 +162,7 @@ def test_no_request_fails_while_redis_is_away_and_sharing_resumes_on_its_return(
         topology.redis.stop(kill=True)
 
     try:
-        failures = asyncio.run(load(topology.nginx, 3.0, warm_mix, at=(1.0, kill_redis)))
+        failures = asyncio.run(load(topology.nginx, 3.0, warm_mix, at=(1.0, kill_redis))).failures
         assert failures == []
         for replica in (topology.a, topology.b):
             ready = httpx.get(f"{replica.url}/health/ready", timeout=10)

@@ -1,0 +1,83 @@
+"""`serve --workers N` (or DATAGOUV_MCP_WORKERS): N processes answering on one port; without
+Redis, start-up says each has its own cache and budget, and the budget is divided among them
+so that the total still holds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from datagouv_mcp.testing.load import call, load
+from datagouv_mcp.testing.servers import ServeProcess, run_cli
+from datagouv_mcp_standin.testing import Standin
+
+BUDGET = 4
+
+
+def _events(log: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+
+
+def test_workers_share_one_port_and_divide_the_budget_without_redis(
+    standin: Standin, tmp_path: Path
+) -> None:
+    env = {
+        **standin.env(),
+        "DATAGOUV_MCP_PLUGINS": "datasets",
+        "DATAGOUV_MCP_REQUESTS_PER_SECOND": str(BUDGET),
+    }
+    server = ServeProcess(env, "--workers", "2", log_path=str(tmp_path / "serve.log"))
+    server.start()
+    try:
+        standin.reset()
+        done = asyncio.run(
+            load(
+                server.url,
+                3.0,
+                lambda n: ("search_datasets", {"query": f"workers {n}", "page_size": 2}),
+            )
+        )
+        sent = standin.requests("datasets/search")
+    finally:
+        server.stop()
+    assert done.failures == []
+    # Two workers, each counting BUDGET / 2 per second: together within BUDGET.
+    assert BUDGET * done.seconds * 0.5 <= sent <= BUDGET * (done.seconds + 1), (sent, done)
+    log = server.log()
+    assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 2
+    (warning,) = [e for e in _events(log) if e["event"] == "serve.workers_without_redis"]
+    assert "own response cache and its own rate budget (2 requests per second" in str(
+        warning["note"]
+    )
+
+
+def test_workers_from_the_environment_say_what_they_share_with_redis(
+    standin: Standin, tmp_path: Path, redis_port: int
+) -> None:
+    env = {
+        **standin.env(),
+        "DATAGOUV_MCP_PLUGINS": "datasets",
+        "DATAGOUV_MCP_WORKERS": "2",
+        "DATAGOUV_MCP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/5",
+    }
+    server = ServeProcess(env, log_path=str(tmp_path / "serve.log"))
+    server.start()
+    try:
+        result = call(server.url, "search_datasets", query="workers with redis", page_size=2)
+    finally:
+        server.stop()
+    assert result["structuredContent"]["query"] == "workers with redis"
+    events = _events(server.log())
+    assert [e["workers"] for e in events if e["event"] == "serve.workers"] == [2]
+    assert not [e for e in events if e["event"] == "serve.workers_without_redis"]
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_a_bad_worker_count_is_named(value: str) -> None:
+    result = run_cli("serve", env={"DATAGOUV_MCP_WORKERS": value})
+    assert result.returncode == 2
+    assert f"DATAGOUV_MCP_WORKERS={value!r}" in result.stderr
