@@ -62,6 +62,13 @@ def client_options() -> dict[str, Any]:
     return {"retry": Retry(NoBackoff(), 1)}
 
 
+def _refused(error: BaseException) -> bool:
+    """An error answer from Redis (`OOM command not allowed...`), not an outage."""
+    from redis.exceptions import ResponseError
+
+    return isinstance(error, ResponseError)
+
+
 def is_redis(url: str) -> bool:
     return urlsplit(url.removeprefix("async+")).scheme in ("redis", "rediss", "unix")
 
@@ -107,6 +114,9 @@ class RedisLink:
             async with asyncio.timeout(self.timeout):
                 result = await operation()
         except Exception as exc:
+            if _refused(exc):  # Redis answered, with an error (out of memory...): it is there
+                log.warning("redis.refused", redis=self.address, error=str(exc)[:200])
+                return AWAY
             self.lost(exc)
             return AWAY
         self.reached()
