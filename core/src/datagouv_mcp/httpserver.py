@@ -40,6 +40,7 @@ from datagouv_mcp.settings import CoreSettings
 log = structlog.get_logger("datagouv_mcp.http")
 
 WARN_EVERY_SECONDS = 10.0
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def header_timeout_refusal(seconds: float) -> Refusal:
@@ -204,5 +205,13 @@ def run_workers(factory: str, settings: CoreSettings) -> None:
     that dies), each serving the app that `factory` ("module:function") builds."""
     from uvicorn.supervisors import Multiprocess
 
-    config = server_config(factory, settings, factory=True, workers=settings.workers)
+    config = server_config(
+        factory,
+        settings,
+        factory=True,
+        workers=settings.workers,
+        # A worker loads every plugin before it answers the supervisor's pings: on a busy
+        # machine that takes longer than uvicorn's 5 s, which would kill it and start again.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

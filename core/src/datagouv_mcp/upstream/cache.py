@@ -161,7 +161,8 @@ class CashewsStore:
         entry, expires_at = far
         if near is not None and near.stored_at >= entry.stored_at:
             return near
-        await self.near.set(key, entry, expires_at - time.time())
+        if expires_at > time.time():
+            await self.near.set(key, entry, expires_at - time.time())
         return entry
 
     async def set(self, key: str, entry: Entry, keep_seconds: float) -> None:
