@@ -20,7 +20,7 @@ TOOLS = (
 
 
 def app() -> object:
-    server = MCPServer("fixed")
+    server = MCPServer("fixed", log_level="WARNING")
     for name in TOOLS:
 
         def tool(
