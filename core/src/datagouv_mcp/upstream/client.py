@@ -205,7 +205,8 @@ class UpstreamClient:
     async def _fill(self, key: str, url: str, kind: str, fresh: float) -> _Fill:
         """Fetch a cold entry, unless another replica is fetching it: then wait for it to be
         written (at most `coalesce_wait_seconds`), and fetch only if it is not."""
-        shared = self._cache.shared if fresh > 0 else None
+        waits = fresh > 0 and self._settings.coalesce_wait_seconds > 0
+        shared = self._cache.shared if waits else None
         if shared is None:
             fetched, body = await self._fetch(url, kind)
             return _Fill(fetched, body)
