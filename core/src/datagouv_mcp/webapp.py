@@ -147,7 +147,27 @@ class Guard:
             message = "Unauthorized: send this server's token as Authorization: Bearer <token>."
             await _jsonrpc_error(401, message, challenge)(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _start_with_body(send))
+
+
+def _start_with_body(send: Send) -> Send:
+    """`send`, holding a response's start until its first body part, then sending both at
+    once: a one-part answer (every JSON answer) leaves whole or not at all, so a replica that
+    dies while answering has passed nothing on to the proxy in front, which can then retry
+    the request on another replica (an answer cut after its headers cannot be retried)."""
+    held: Message | None = None
+
+    async def sending(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start":
+            held = message
+            return
+        if held is not None:
+            start, held = held, None
+            await send(start)
+        await send(message)
+
+    return sending
 
 
 class _BodyTooLarge(Exception):
