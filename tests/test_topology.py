@@ -174,6 +174,9 @@ def test_no_request_fails_while_redis_is_away_and_sharing_resumes_on_its_return(
             assert "own cache and rate budget" in redis["detail"]
             # Calls while Redis is away answer from the replica's own state.
             call(replica.url, "search_datasets", query="while redis is away", page_size=2)
+            metrics = httpx.get(f"{replica.url}/metrics", timeout=10).text
+            for component in ("cache", "coalescing", "rate_budget"):
+                assert f'datagouv_mcp_redis_degraded{{component="{component}"}} 1.0' in metrics
         for replica in (topology.a, topology.b):
             assert replica.log().count('"redis.unavailable"') == 1  # warned once
     finally:
@@ -182,6 +185,8 @@ def test_no_request_fails_while_redis_is_away_and_sharing_resumes_on_its_return(
         report = httpx.get(f"{replica.url}/health/ready", timeout=10).json()
         assert report["status"] == "ready", report
         assert '"redis.reconnected"' in replica.log()
+        metrics = httpx.get(f"{replica.url}/metrics", timeout=10).text
+        assert 'datagouv_mcp_redis_degraded{component="cache"} 0.0' in metrics
     topology.standin.reset()
     call(topology.a.url, "get_dataset_info", dataset_id=CorpusIds.GENTILES_DATASET_ID)
     fetched = topology.standin.stats()["total"]

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from datagouv_mcp.testing.load import call, load
@@ -67,10 +68,15 @@ def test_workers_from_the_environment_say_what_they_share_with_redis(
     server = ServeProcess(env, log_path=str(tmp_path / "serve.log"))
     server.start()
     try:
-        result = call(server.url, "search_datasets", query="workers with redis", page_size=2)
+        for n in range(6):
+            result = call(server.url, "search_datasets", query=f"workers {n}", page_size=2)
+        # Whichever worker answers the scrape, it counts every worker's calls.
+        metrics = httpx.get(f"{server.url}/metrics", timeout=10).text
     finally:
         server.stop()
-    assert result["structuredContent"]["query"] == "workers with redis"
+    assert result["structuredContent"]["query"] == "workers 5"
+    line = 'datagouv_mcp_tool_calls_total{outcome="ok",tool="search_datasets"} 6.0'
+    assert line in metrics, metrics[:2000]
     events = _events(server.log())
     assert [e["workers"] for e in events if e["event"] == "serve.workers"] == [2]
     assert not [e for e in events if e["event"] == "serve.workers_without_redis"]

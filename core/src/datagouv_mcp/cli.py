@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import anyio
 import click
 
+from datagouv_mcp import meters
 from datagouv_mcp.errors import StartupError
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server

@@ -134,6 +134,7 @@ class ClientLimits:
                 )
             )
             self._link = link or RedisLink(storage_url, timeout=STORAGE_TIMEOUT_SECONDS)
+            self._link.used_for("client_limits")
         elif storage_url != "async+memory://":
             self._shared = MovingWindowRateLimiter(storage_from_string(storage_url))
 

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from datagouv_mcp import meters
+
 log = structlog.get_logger("datagouv_mcp.redis")
 
 T = TypeVar("T")
@@ -89,6 +91,15 @@ class RedisLink:
         self.down_since: float | None = None
         self.outages = 0
         self._retry_at = 0.0
+        self.components: set[str] = set()
+
+    def used_for(self, component: str) -> RedisLink:
+        """Count `component` (cache, coalescing, rate_budget, client_limits) among this
+        link's users: the `datagouv_mcp_redis_degraded` gauge says, for each, whether it works
+        on local state."""
+        self.components.add(component)
+        meters.redis_degraded(component, not self.up)
+        return self
 
     @property
     def up(self) -> bool:
@@ -128,6 +139,8 @@ class RedisLink:
         if self.down_since is None:
             self.down_since = time.time()
             self.outages += 1
+            for component in self.components:
+                meters.redis_degraded(component, True)
             log.warning(
                 "redis.unavailable",
                 redis=self.address,
@@ -139,6 +152,8 @@ class RedisLink:
         if self.down_since is not None:
             away = round(time.time() - self.down_since, 1)
             self.down_since = None
+            for component in self.components:
+                meters.redis_degraded(component, False)
             log.warning("redis.reconnected", redis=self.address, away_seconds=away)
 
     def report(self) -> str | None:

@@ -147,7 +147,7 @@ class CashewsStore:
     def __init__(self, url: str, link: RedisLink, near: MemoryStore) -> None:
         self._cache = Cache()
         self._cache.setup(_client_url(url), **(client_options() if is_redis(url) else {}))
-        self.link = link
+        self.link = link.used_for("cache").used_for("coalescing")
         self.near = near
 
     async def get(self, key: str, fresh_seconds: float | None = None) -> Entry | None:

@@ -50,7 +50,7 @@ class RateBudget:
         self._link = link
         if is_redis(storage_url):
             self._shared = limiter(storage_url)
-            self._link = link or RedisLink(storage_url)
+            self._link = (link or RedisLink(storage_url)).used_for("rate_budget")
         self._item = rate_item(per_second)
         # Counted here: this process's share, when Redis is not there to count for all.
         self._local = limiter("async+memory://")
