@@ -78,4 +78,4 @@ def test_a_bad_setting_in_dot_env_is_named_too(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("DATAGOUV_MCP_UPSTREAM=staging\n")
     result = run_cli("plugins", cwd=tmp_path)
     assert result.returncode == 2
-    assert "DATAGOUV_MCP_UPSTREAM='staging'" in result.stderr
+    assert "DATAGOUV_MCP_UPSTREAM (or DATAGOUV_API_ENV, DATAGOUV_ENV)='staging'" in result.stderr

@@ -103,10 +103,12 @@ def test_our_names_win_over_the_official_ones(
     assert load_settings(UpstreamSettings).upstream == "prod"
 
 
-def test_a_bad_official_value_is_named_by_its_official_name(
+def test_a_bad_official_value_is_named_with_our_name_and_the_official_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MCP_PORT", "eighty")
-    with pytest.raises(Exception, match=r"MCP_PORT='eighty': expected an integer from 0 to 65535"):
+    with pytest.raises(
+        Exception, match=r"DATAGOUV_MCP_PORT \(or MCP_PORT\)='eighty': expected an integer"
+    ):
         load_settings(CoreSettings)

@@ -313,9 +313,7 @@ def _variable(settings_class: type[BaseSettings], name: str, prefix: str) -> tup
     for field_name, field in fields.items():
         alias = field.validation_alias
         choices = alias.choices if isinstance(alias, AliasChoices) else []
-        if name in choices:  # the variable that held the value
-            return name, field
-        if field_name == name:
+        if name in choices or field_name == name:
             names = [str(choice) for choice in choices] or [f"{prefix}{field_name.upper()}"]
             rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
             return names[0] + rest, field

@@ -177,6 +177,19 @@ class CashewsStore:
         taken = await self.link.attempt(lambda: self._cache.set_lock(LOCK + key, token, seconds))
         return None if isinstance(taken, Away) else bool(taken)
 
+    async def claim_or_await(
+        self, key: str, token: str, fresh_seconds: float, seconds: float
+    ) -> tuple[Entry | None, bool | None]:
+        """(the entry another replica filled meanwhile, None), or (None, whether this one
+        now holds the fill lock: None when Redis is away): fetch it then."""
+        claimed = await self.claim(key, token, seconds)
+        if claimed is False:
+            entry = await self.await_fill(key, fresh_seconds, seconds)
+            if entry is not None:
+                return entry, None
+            claimed = await self.claim(key, token, seconds)
+        return None, claimed
+
     async def release(self, key: str, token: str) -> None:
         await self.link.attempt(lambda: self._cache.unlock(LOCK + key, token))
 

@@ -68,8 +68,8 @@ async def _nothing() -> None:
 
 @dataclass(frozen=True)
 class _Fill:
-    """What filling a cold entry gave: the answer and its body as received, or only the
-    answer (body None) when another replica fetched it; `release` frees its fill lock."""
+    """A cold entry filled: the answer and its body, or the answer alone (body None) when
+    another replica fetched it; `release` frees the fill lock."""
 
     fetched: Fetched
     body: bytearray | None
@@ -176,7 +176,7 @@ class UpstreamClient:
                 context.stale_since = min(context.stale_since or since, since)
             meters.STALE_ANSWERS.labels(self.name).inc()
             return replace(stale, stale=True)
-        if fill.body is None:  # another replica filled it
+        if fill.body is None:  # filled by another replica
             if context is not None:
                 context.cache_hits += 1
             return fill.fetched
@@ -203,22 +203,18 @@ class UpstreamClient:
         return await asyncio.shield(task)
 
     async def _fill(self, key: str, url: str, kind: str, fresh: float) -> _Fill:
-        """Fetch a cold entry, unless another replica is fetching it: then wait for it to be
-        written (at most `coalesce_wait_seconds`), and fetch only if it is not."""
+        """Fetch a cold entry, unless another replica does: then wait for it, bounded."""
         waits = fresh > 0 and self._settings.coalesce_wait_seconds > 0
         shared = self._cache.shared if waits else None
         if shared is None:
             fetched, body = await self._fetch(url, kind)
             return _Fill(fetched, body)
         token = uuid.uuid4().hex
-        wait = min(self._settings.coalesce_wait_seconds, max(0.0, self._remaining()))
-        claimed = await shared.claim(key, token, max(wait, 0.001))
-        if claimed is False:
-            entry = await shared.await_fill(key, fresh, wait)
-            revived = _revived(entry, url, kind) if entry is not None else None
-            if revived is not None:
-                return _Fill(revived, None)
-            claimed = await shared.claim(key, token, max(wait, 0.001))
+        wait = min(self._settings.coalesce_wait_seconds, max(0.001, self._remaining()))
+        entry, claimed = await shared.claim_or_await(key, token, fresh, wait)
+        revived = _revived(entry, url, kind) if entry is not None else None
+        if revived is not None:
+            return _Fill(revived, None)
 
         async def release() -> None:
             if claimed:
