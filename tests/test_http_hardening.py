@@ -21,6 +21,7 @@ from datagouv_mcp.testing.servers import (
     cli_command,
     free_port,
     run_cli,
+    wait_until_healthy,
 )
 
 TIMEOUT = 1.0  # the header and body deadlines of the test server, in seconds
@@ -48,15 +49,7 @@ def logged_server(log: Path, **env: str) -> Iterator[tuple[str, int]]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"serve did not start: {log.read_text()}") from None
-                    time.sleep(0.1)
+            wait_until_healthy(base, process, "serve", output=log.read_text)
             yield base, port
         finally:
             process.terminate()

@@ -7,19 +7,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import anyio
-import httpx
 import pytest
 from mcp import Client
 
 from datagouv_mcp import meters
 from datagouv_mcp.testing.prometheus import scrape
-from datagouv_mcp.testing.servers import clean_env, cli_command, free_port
+from datagouv_mcp.testing.servers import clean_env, cli_command, free_port, wait_until_healthy
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 DATASET = {"dataset_id": CorpusIds.POPULATION_DATASET_ID}
@@ -39,15 +37,7 @@ def _serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("serve did not start") from None
-                time.sleep(0.1)
+        wait_until_healthy(base, process, "serve")
         yield base, process
     finally:
         if process.poll() is None:

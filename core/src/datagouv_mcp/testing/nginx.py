@@ -8,14 +8,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from datagouv_mcp.testing.servers import free_port
+from datagouv_mcp.testing.servers import free_port, wait_until_healthy
 
 MISSING = "nginx is not installed (apt-get install nginx; .ci/run does)"
 
@@ -84,17 +81,7 @@ def nginx_proxy(site_file: Path, replicas: Sequence[int]) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    httpx.get(f"{base}/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None:
-                        raise RuntimeError(f"nginx exited: {process.communicate()[1]}") from None
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("nginx did not answer in time") from None
-                    time.sleep(0.05)
+            wait_until_healthy(base, process, "nginx", 10, lambda: process.communicate()[1])
             yield base
         finally:
             process.terminate()

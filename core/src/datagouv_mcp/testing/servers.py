@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,6 +110,28 @@ def run_cli(
     )
 
 
+def wait_until_healthy(
+    base: str,
+    process: subprocess.Popen[Any],
+    name: str,
+    timeout: float = 30,
+    output: Callable[[], str] | None = None,
+) -> None:
+    """Return once `base`/health answers; raise, naming `name` (with `output()` when given), if
+    `process` exits first or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(f"{base}/health", timeout=1)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited: {output() if output else ''}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer /health in time") from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def serving(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> Iterator[str]:
     """`datagouv-mcp serve ARGS` in a subprocess on a free loopback port, with a clean
@@ -124,17 +146,7 @@ def serving(*args: str, env: Mapping[str, str] | None = None, timeout: float = 3
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    raise RuntimeError(f"serve exited: {process.communicate()[1]}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("serve did not answer /health in time") from None
-                time.sleep(0.1)
+        wait_until_healthy(base, process, "serve", timeout, lambda: process.communicate()[1])
         yield base
     finally:
         process.terminate()
@@ -163,17 +175,7 @@ class ServeProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                httpx.get(f"{self.url}/health", timeout=1)
-                return
-            except httpx.TransportError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"serve exited: {self.log()[-2000:]}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("serve did not answer /health in time") from None
-                time.sleep(0.1)
+        wait_until_healthy(self.url, self.process, "serve", timeout, lambda: self.log()[-2000:])
 
     def log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as log:
