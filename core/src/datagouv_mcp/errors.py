@@ -59,6 +59,17 @@ class NotFoundError(ToolError):
     code = "not_found"
 
 
+def resource_not_found(resource_id: str, upstream_message: str, hint: str) -> NotFoundError:
+    """A resource id the portal does not know, or whose dataset was deleted (udata's 404
+    message says which), in the words every resource tool uses."""
+    gone = "deleted" in upstream_message.lower()
+    return NotFoundError(
+        f"Resource with ID '{resource_id}' "
+        + ("belongs to a deleted dataset." if gone else "not found."),
+        hint=hint,
+    )
+
+
 class UnavailableError(ToolError):
     """A dependency is down or slow; the same call may work later."""
 

@@ -14,13 +14,13 @@ from pydantic import Field
 
 from datagouv_mcp import (
     InvalidArgumentError,
-    NotFoundError,
     PluginContext,
     ToolError,
     ToolResult,
     ToolSpec,
 )
 from datagouv_mcp.callcontext import offers
+from datagouv_mcp.errors import resource_not_found
 from datagouv_mcp.links import SiteLinks
 from datagouv_mcp.text import bounded
 from datagouv_mcp.upstream import UpstreamError, UpstreamNotFound
@@ -113,12 +113,7 @@ class Resources:
         try:
             raw = await self.client.resource(resource_id)
         except UpstreamNotFound as exc:
-            gone = "deleted" in exc.message.lower()
-            raise NotFoundError(
-                f"Resource with ID '{resource_id}' "
-                + ("belongs to a deleted dataset." if gone else "not found."),
-                hint=FIND_RESOURCE(),
-            ) from None
+            raise resource_not_found(resource_id, exc.message, FIND_RESOURCE()) from None
         return parse_resource_record(raw, self.links)
 
     async def policy(self) -> TabularPolicy:

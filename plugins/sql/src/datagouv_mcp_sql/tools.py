@@ -20,8 +20,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from datagouv_mcp import NotFoundError, PluginContext, ToolError, ToolResult, ToolSpec
+from datagouv_mcp import PluginContext, ToolError, ToolResult, ToolSpec
 from datagouv_mcp.callcontext import offers
+from datagouv_mcp.errors import resource_not_found
 from datagouv_mcp.text import bounded, human_size, inline
 from datagouv_mcp.upstream import BlockedURL, UpstreamError, UpstreamNotFound
 from datagouv_mcp_sql.arguments import FIND_RESOURCE, SQL_DESCRIPTION, ResourceId
@@ -140,12 +141,7 @@ class Sql:
         try:
             raw = await self.client.resource(resource_id)
         except UpstreamNotFound as exc:
-            gone = "deleted" in exc.message.lower()
-            raise NotFoundError(
-                f"Resource with ID '{resource_id}' "
-                + ("belongs to a deleted dataset." if gone else "not found."),
-                hint=FIND_RESOURCE(),
-            ) from None
+            raise resource_not_found(resource_id, exc.message, FIND_RESOURCE()) from None
         return parse_resource_record(raw)
 
     async def run(self, job: dict[str, Any], seconds: float) -> dict[str, Any]:
