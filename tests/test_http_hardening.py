@@ -190,6 +190,50 @@ def test_a_body_nobody_reads_does_not_hold_the_connection(server: tuple[str, int
     assert time.monotonic() - started < 5  # closed at once, not at the socket's 10 s timeout
 
 
+def _get_health(sock: socket.socket) -> bytes:
+    """One `GET /health` on a kept-alive connection: its answer, read to its Content-Length."""
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+    head, body = received.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+def test_an_idle_connection_outlives_the_clients_own_pool_expiry(
+    server: tuple[str, int, Path],
+) -> None:
+    # httpx drops an idle connection after 5 s: the server (15 s by default) must not close it
+    # first, or a request sent as it closes meets a reset.
+    _, port, _ = server
+    with closing(_connect(port)) as sock:
+        assert _get_health(sock).startswith(b"HTTP/1.1 200 ")
+        time.sleep(6)
+        assert _get_health(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_an_idle_connection_is_closed_after_the_keepalive_setting(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    with (
+        logged_server(log, DATAGOUV_MCP_KEEPALIVE_SECONDS="1") as (_, port),
+        closing(_connect(port)) as sock,
+    ):
+        assert _get_health(sock).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        assert _read_until_closed(sock) == b""
+        assert 0.8 < time.monotonic() - started < 4
+
+
 def test_connections_over_the_cap_get_a_503_with_a_jsonrpc_error(tmp_path: Path) -> None:
     with logged_server(
         tmp_path / "stderr.log",

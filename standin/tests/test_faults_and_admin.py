@@ -214,3 +214,13 @@ def test_dataservices_listing_a_dataset(fresh: Standin, http: httpx.Client) -> N
     assert all(service["base_api_url"] for service in listed["data"])
     none = http.get("/api/1/dataservices/", params={"dataset": "0" * 24}).json()
     assert none["total"] == 0 and none["data"] == []
+
+
+def test_an_idle_connection_outlives_a_client_pool_s_own_expiry(fresh: Standin) -> None:
+    # The stand-in must not be the one closing an idle connection: with uvicorn's 5 s (httpx's
+    # own expiry) a client could reuse one just as the stand-in closes it, and meet a reset.
+    with httpx.Client(base_url=fresh.url, limits=httpx.Limits(keepalive_expiry=60)) as pooled:
+        pooled.get(DATASET).raise_for_status()
+        time.sleep(6)
+        pooled.get(DATASET).raise_for_status()
+    assert fresh.stats()["connections"] == 1

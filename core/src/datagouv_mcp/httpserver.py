@@ -160,6 +160,7 @@ def server_config(app: ASGIApp | str, settings: CoreSettings, **options: Any) ->
         "log_config": None,
         "server_header": False,
         "lifespan": "on",
+        "timeout_keep_alive": settings.keepalive_seconds,
         **options,
     }
     return uvicorn.Config(app, **values)

@@ -94,6 +94,11 @@ class CoreSettings(BaseSettings):
     # Slow clients (`serve`): a request's headers, then its body, must arrive within these.
     header_timeout_seconds: float = Field(10.0, gt=0, le=300)
     body_timeout_seconds: float = Field(30.0, gt=0, le=300)
+    # An idle kept-alive connection is closed after this. Longer than the clients' own idle
+    # expiry (httpx 5 s, Node 4 s) and than a load balancer's in front (nginx's upstream
+    # keepalive_timeout, an ALB's idle timeout): whoever closes an idle connection first must
+    # be the client, or a request sent as the server closes it meets a reset.
+    keepalive_seconds: int = Field(15, ge=1, le=3600)
     max_connections: int = Field(1000, ge=1)
 
     # Per-client rate limit over HTTP, in the `limits` notation (`60/minute`); None: off.

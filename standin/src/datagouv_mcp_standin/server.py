@@ -15,6 +15,7 @@ from datagouv_mcp_standin.catalog_build import build_catalogue
 
 # Hanging and endless faults keep requests open; don't let them block shutdown for long.
 GRACEFUL_SHUTDOWN_S = 1
+KEEPALIVE_S = 75
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -53,6 +54,10 @@ def make_server(
         log_level=log_level,
         access_log=False,
         server_header=False,
+        # Longer than any client's pool keeps an idle connection (the core's upstream layer:
+        # 30 s; httpx: 5 s), so a client never reuses one the stand-in is closing (a request
+        # meeting a reset, `[Errno 104]`). uvicorn's 5 s is httpx's own expiry: a race.
+        timeout_keep_alive=KEEPALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return uvicorn.Server(config)
