@@ -79,8 +79,8 @@ class CoreSettings(BaseSettings):
     transport: Literal["http", "stdio"] = "http"
     host: str = Field("127.0.0.1", validation_alias=_ours_or("HOST", "MCP_HOST"))
     port: int = Field(8000, ge=0, le=65535, validation_alias=_ours_or("PORT", "MCP_PORT"))
-    # `serve` processes sharing the port (uvicorn's workers); the rate budget is divided
-    # among them unless Redis counts it for all.
+    # `serve` processes on one port; the rate budget is divided among them, unless Redis
+    # counts it for all.
     workers: int = Field(1, ge=1, le=64)
     allowed_hosts: CommaList = Field(default_factory=lambda: _with_any_port(LOCAL_HOSTS))
     allowed_origins: CommaList = Field(
@@ -91,13 +91,10 @@ class CoreSettings(BaseSettings):
     max_request_body_bytes: int = Field(1_048_576, gt=0)
     # No tool answer nor resource read is larger: its text, and its structured content, each.
     answer_max_bytes: int = Field(200_000, ge=20_000, le=20_000_000)
-    # Slow clients (`serve`): a request's headers, then its body, must arrive within these.
+    # Slow clients (`serve`): a request's headers, then its body, must arrive within these;
+    # idle kept-alive connections are closed after keepalive_seconds (docs/operating.md).
     header_timeout_seconds: float = Field(10.0, gt=0, le=300)
     body_timeout_seconds: float = Field(30.0, gt=0, le=300)
-    # An idle kept-alive connection is closed after this. Longer than the clients' own idle
-    # expiry (httpx 5 s, Node 4 s) and than a load balancer's in front (nginx's upstream
-    # keepalive_timeout, an ALB's idle timeout): whoever closes an idle connection first must
-    # be the client, or a request sent as the server closes it meets a reset.
     keepalive_seconds: int = Field(15, ge=1, le=3600)
     max_connections: int = Field(1000, ge=1)
 
