@@ -39,18 +39,20 @@ class CallContext:
     client_log: ClientLog | None = None
     # The tools the server offers, for hints that name one (None: not known, all named).
     offered: frozenset[str] | None = None
-    # Fresh upstream answers of this call, by cache key: (the decoded answer, its cache write).
-    # Written by `commit` once the call's parsers have read them; dropped with the call if
-    # one refused an answer, so a malformed answer never replaces the last good one.
-    held: dict[str, tuple[Any, Write]] = field(default_factory=dict)
+    # Fresh upstream answers of this call, by cache key: (the decoded answer, its cache write,
+    # what to do instead when it is dropped). Written by `commit` once the call's parsers have
+    # read them; dropped by `discard` if one refused an answer, so a malformed answer never
+    # replaces the last good one (and other replicas waiting for it are told at once).
+    held: dict[str, tuple[Any, Write, Write | None]] = field(default_factory=dict)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def hold(self, key: str, answer: Any, write: Write) -> None:
-        """Hold a fresh answer's cache write until `commit`; lookups of the same key in this
-        call get `answer` meanwhile (`holding`)."""
-        self.held[key] = (answer, write)
+    def hold(self, key: str, answer: Any, write: Write, dropped: Write | None = None) -> None:
+        """Hold a fresh answer's cache write until `commit` (or `dropped`, run by `discard`
+        instead: a fill lock released); lookups of the same key in this call get `answer`
+        meanwhile (`holding`)."""
+        self.held[key] = (answer, write, dropped)
 
     def holding(self, key: str) -> Any | None:
         """The answer held under `key` in this call, if any."""
@@ -60,8 +62,16 @@ class CallContext:
     async def commit(self) -> None:
         """Write the held answers to the cache: the call's parsers read them all."""
         held, self.held = self.held, {}
-        for _, write in held.values():
+        for _, write, _ in held.values():
             await write()
+
+    async def discard(self) -> None:
+        """Drop the answers still held (the call did not commit them), running what each
+        said to run instead."""
+        held, self.held = self.held, {}
+        for _, _, dropped in held.values():
+            if dropped is not None:
+                await dropped()
 
 
 _current: ContextVar[CallContext | None] = ContextVar("datagouv_mcp_call", default=None)

@@ -183,9 +183,12 @@ class ToolCalls:
         meters.CALLS_IN_FLIGHT.inc()
         try:
             with callcontext.tool_call(name, budget, progress, self.offered, client_log) as context:
-                outcome = await self._run(contribution, self.tools[name], given)
-                if outcome.answers_read:
-                    await context.commit()
+                try:
+                    outcome = await self._run(contribution, self.tools[name], given)
+                    if outcome.answers_read:
+                        await context.commit()
+                finally:
+                    await context.discard()  # what was not committed: fill locks released
         finally:
             meters.CALLS_IN_FLIGHT.dec()
         result = outcome.result

@@ -216,6 +216,46 @@ async def test_a_malformed_answer_is_never_cached_and_keeps_the_good_one(
     assert stale.meta is not None and stale.meta["datagouv/stale"] is True
 
 
+@pytest.mark.anyio
+async def test_a_refused_answer_releases_its_fill_lock_at_once(
+    standin: Standin, redis_port: int
+) -> None:
+    # Two replicas sharing Redis: replica A's fetch takes the fill lock; its parser refuses the
+    # answer, so nothing is written. The lock goes with the call, and replica B, asking next,
+    # fetches at once instead of waiting the lease out (5 s here) for an entry never coming.
+    url = f"redis://127.0.0.1:{redis_port}/4"
+    settings = upstream_settings(
+        standin.env(), redis_url=url, coalesce_wait_seconds=5.0, max_attempts=1
+    )
+    redis = Redis(host="127.0.0.1", port=redis_port, db=4)
+    await redis.flushdb()
+    arguments = {"dataset_id": CorpusIds.POPULATION_DATASET_ID}
+
+    def replica() -> Gateway:
+        core = CoreSettings(plugins=["titles"])
+        return Gateway.build(core, upstream=settings, extra=[("titles", Titles())])
+
+    try:
+        async with (
+            Client(build_server(replica()), mode="legacy") as one,
+            Client(build_server(replica()), mode="legacy") as two,
+        ):
+            standin.add_fault(route="/api/1/datasets/*", kind="status", status=200, times=1)
+            refused = await one.call_tool("dataset_title", arguments)
+            assert refused.structured_content is not None
+            assert refused.structured_content["code"] == "bad_upstream_answer"
+            assert [key async for key in redis.scan_iter("*fill:*")] == []
+            started = asyncio.get_running_loop().time()
+            answered = await two.call_tool("dataset_title", arguments)
+            waited = asyncio.get_running_loop().time() - started
+        assert answered.is_error is False, answered.content
+        assert waited < 2.5  # not the 5 s lease
+        assert standin.requests("/api/1/datasets/") == 2
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
+
+
 # -- a body that never ends ---------------------------------------------------------------------
 
 

@@ -319,7 +319,7 @@ class ResponseCache:
         """Keep a fresh answer: inside a tool call, held on the call's context (with `answer`,
         the decoded value its later lookups in the same call get) until the call commits it;
         outside one (health probes, resource reads), written at once. `then` runs once it is
-        written (a fill lock released)."""
+        written, or once the call drops it (a fill lock released)."""
 
         async def write() -> None:
             await self.set(key, entry, keep_seconds)
@@ -330,7 +330,7 @@ class ResponseCache:
         if context is None or keep_seconds <= 0 or not self.fits(entry.size):
             await write()
             return
-        context.hold(key, answer, write)
+        context.hold(key, answer, write, then)
 
     async def clear(self) -> None:
         if self.store is not None:
