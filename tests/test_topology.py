@@ -2,8 +2,9 @@
 file compose mounts) in front of two `datagouv-mcp serve` replicas sharing one real Redis,
 against the stand-in. What one replica fetched, the other does not fetch again; a cold entry
 asked of both at once is fetched once; the upstream budget holds for both together; a replica
-killed mid-load, or Redis killed mid-load, fails no client request; Redis back, sharing
-resumes."""
+killed mid-load, or Redis killed mid-load, fails no client request; while Redis is away each
+replica keeps half the budget (DATAGOUV_MCP_REPLICAS=2), so it holds still; Redis back,
+sharing resumes."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from datagouv_mcp.testing.servers import ServeProcess
 from datagouv_mcp_standin.testing import CorpusIds, Standin
 
 SITE = Path(__file__).parents[1] / "deploy" / "nginx" / "datagouv-mcp.conf"
-BUDGET = 5  # upstream requests per second per API, for both replicas together
+BUDGET = 6  # upstream requests per second per API, for both replicas together
 SEARCH = "datasets/search"
 
 pytestmark = pytest.mark.slow
@@ -58,6 +59,7 @@ def topology(standin: Standin, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "DATAGOUV_MCP_PLUGINS": "datasets",
         "DATAGOUV_MCP_REDIS_URL": redis.url,
         "DATAGOUV_MCP_REQUESTS_PER_SECOND": str(BUDGET),
+        "DATAGOUV_MCP_REPLICAS": "2",
         "DATAGOUV_MCP_MAX_ATTEMPTS": "2",
         "DATAGOUV_MCP_CACHE_TTL_SEARCH_SECONDS": "1",
         "DATAGOUV_MCP_READINESS_CACHE_SECONDS": "0",
@@ -179,6 +181,20 @@ def test_no_request_fails_while_redis_is_away_and_sharing_resumes_on_its_return(
                 assert f'datagouv_mcp_redis_degraded{{component="{component}"}} 1.0' in metrics
         for replica in (topology.a, topology.b):
             assert replica.log().count('"redis.unavailable"') == 1  # warned once
+        # Counting alone, each replica keeps half the budget: the total still holds.
+        topology.standin.reset()
+        started = time.monotonic()
+        alone = asyncio.run(
+            load(
+                topology.nginx,
+                2.0,
+                lambda n: ("search_datasets", {"query": f"alone {n}", "page_size": 2}),
+            )
+        )
+        elapsed = time.monotonic() - started
+        sent = topology.standin.requests(SEARCH)
+        assert alone.failures == []
+        assert sent <= BUDGET * (elapsed + 1), (sent, elapsed)
     finally:
         topology.redis.start()
     for replica in (topology.a, topology.b):

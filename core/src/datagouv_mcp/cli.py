@@ -209,14 +209,16 @@ def _announce_workers(gateway: Gateway) -> None:
     os.environ["DATAGOUV_MCP_WORKERS"] = str(count)
     log = structlog.get_logger("datagouv_mcp.cli")
     if gateway.upstream.redis is None:
+        upstream = gateway.upstream.settings
+        share = upstream.requests_per_second / (count * upstream.replicas)
         log.warning(
             "serve.workers_without_redis",
             workers=count,
             note=(
                 f"each of the {count} workers has its own response cache and its own rate "
-                f"budget ({gateway.upstream.settings.requests_per_second / count:g} requests "
-                "per second per API, the configured budget divided among them); set "
-                "DATAGOUV_MCP_REDIS_URL to share them"
+                f"budget ({share:g} requests per second per API, the configured budget "
+                "divided among them and DATAGOUV_MCP_REPLICAS); set DATAGOUV_MCP_REDIS_URL to "
+                "share them"
             ),
         )
     else:

@@ -6,6 +6,8 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -13,7 +15,7 @@ from starlette.routing import Route
 
 from datagouv_mcp.testing.servers import serve_asgi
 from datagouv_mcp.upstream import BlockedURL, Upstreams
-from datagouv_mcp.upstream.ratelimit import RateBudget
+from datagouv_mcp.upstream.ratelimit import RateBudget, rate_item
 from datagouv_mcp.upstream.settings import UpstreamSettings
 from datagouv_mcp.version import package_version
 
@@ -106,3 +108,34 @@ async def test_the_rate_budget_gives_up_rather_than_overrun_the_call_budget() ->
     await budget.acquire("api", remaining=10)
     with pytest.raises(UpstreamRateLimited):
         await budget.acquire("api", remaining=0.05)
+
+
+@pytest.mark.anyio
+async def test_a_replica_counting_alone_keeps_its_share_of_the_budget(base: str) -> None:
+    # Redis away (nothing listens on port 9 of loopback), two replicas of two workers sharing
+    # 20 requests per second: this process counts 5 per second alone.
+    settings = UpstreamSettings(
+        api_url=f"{base}/api/",
+        redis_url="redis://127.0.0.1:9/0",
+        requests_per_second=20,
+        replicas=2,
+    )
+    async with Upstreams(settings, package_version(), workers=2).running() as upstreams:
+        started = time.monotonic()
+        for _ in range(5):
+            await upstreams.api.get_json("echo/", ttl=None)
+        within = time.monotonic() - started
+        await upstreams.api.get_json("echo/", ttl=None)
+        assert within < 0.5
+        assert time.monotonic() - started >= 0.5
+
+
+@given(
+    per_second=st.floats(min_value=0.1, max_value=1000, allow_nan=False),
+    share=st.integers(min_value=1, max_value=1000),
+)
+def test_the_shares_never_add_up_to_more_than_the_budget(per_second: float, share: int) -> None:
+    item = rate_item(per_second / share)
+    allowed = item.amount / item.get_expiry()
+    if item.amount > 1:  # at least one request per window, whatever the share
+        assert allowed * share <= per_second * (1 + 1e-9)

@@ -161,7 +161,7 @@ class Upstreams:
             settings.rate_storage(),
             settings.requests_per_second,
             self.link_for(settings.rate_storage()),
-            share=self.workers,
+            share=self.workers * settings.replicas,
         )
         limits = httpx.Limits(
             max_connections=settings.max_in_flight * 2,

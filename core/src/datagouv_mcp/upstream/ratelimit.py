@@ -1,11 +1,13 @@
 """The request-rate budget of each upstream: a moving window in `limits`, in memory by default,
 shared through Redis when several replicas point at one (the budget then holds for all of them
 together). While that Redis is away, each process counts in its own memory meanwhile; so do
-`--workers` processes without Redis, each with its share of the budget (`share`)."""
+processes without Redis. Counting alone, each keeps its share of the budget (`share`: the
+`--workers` of its machine times the replicas the operator says there are)."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -20,10 +22,11 @@ NAMESPACE = "datagouv-mcp"
 
 
 def rate_item(per_second: float) -> RateLimitItem:
-    """limits counts whole requests per window: fractional rates are expressed over 10 s."""
+    """limits counts whole requests per window: fractional rates are expressed over 10 s,
+    rounded down (shares must not add up to more than the whole: 8 / 3 is 26 per 10 s)."""
     if per_second >= 1 and float(per_second).is_integer():
         return RateLimitItemPerSecond(int(per_second), 1)
-    return RateLimitItemPerSecond(max(1, round(per_second * 10)), 10)
+    return RateLimitItemPerSecond(max(1, math.floor(per_second * 10 + 1e-9)), 10)
 
 
 def limiter(storage_url: str) -> MovingWindowRateLimiter:

@@ -70,6 +70,9 @@ class UpstreamSettings(BaseSettings):
     max_attempts: int = Field(4, ge=1, le=10)
     max_in_flight: int = Field(5, ge=1)
     requests_per_second: float = Field(8.0, gt=0)
+    # Replicas sharing the budget: each counting alone (Redis away, or no Redis) keeps its
+    # share, requests_per_second / (replicas x workers), so the total still holds.
+    replicas: int = Field(1, ge=1, le=1000)
     rate_limit_url: str = Field("async+memory://", json_schema_extra=SECRET)
 
     # Redis shared by the replicas: the cache, fill locks, rate budget and per-client limit
