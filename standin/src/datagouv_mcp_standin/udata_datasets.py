@@ -27,6 +27,13 @@ def catalogue_of(request: Request) -> Catalogue:
     return catalogue
 
 
+def page_of(request: Request, items: list[Json], path: str, page: int, page_size: int) -> Response:
+    """One page of `items` in udata's list envelope, its links under `path`."""
+    window = items[(page - 1) * page_size : page * page_size]
+    args = request.query_params
+    return json_response(request, envelope(window, path, args, page, page_size, len(items)))
+
+
 def not_found(request: Request, message: str = NOT_FOUND) -> Response:
     return json_response(request, {"message": message}, 404)
 
@@ -127,11 +134,7 @@ async def community_resources(request: Request) -> Response:
         for c in catalogue.community
         if wanted is None or (c.get("dataset") or {}).get("id") == (dataset.id if dataset else "")
     ]
-    page_items = items[(page - 1) * page_size : page * page_size]
-    body = envelope(
-        page_items, "/1/datasets/community_resources/", args, page, page_size, len(items)
-    )
-    return json_response(request, body)
+    return page_of(request, items, "/1/datasets/community_resources/", page, page_size)
 
 
 async def datasets_v1_list(request: Request) -> Response:
@@ -159,10 +162,7 @@ async def datasets_v1_list(request: Request) -> Response:
         bodies = [catalogue.dataset_at(o).v1_body() for o in ordinals]
         body = envelope(bodies, "/1/datasets/", args, page, page_size, catalogue.dataset_count)
         return json_response(request, body)
-    page_items = bodies[(page - 1) * page_size : page * page_size]
-    return json_response(
-        request, envelope(page_items, "/1/datasets/", args, page, page_size, len(bodies))
-    )
+    return page_of(request, bodies, "/1/datasets/", page, page_size)
 
 
 async def dataservices_v1_list(request: Request) -> Response:
@@ -179,10 +179,7 @@ async def dataservices_v1_list(request: Request) -> Response:
     else:
         dataset = catalogue.dataset(wanted)
         services = catalogue.dataservices_of(dataset.id) if dataset is not None else []
-    page_items = services[(page - 1) * page_size : page * page_size]
-    return json_response(
-        request, envelope(page_items, "/1/dataservices/", args, page, page_size, len(services))
-    )
+    return page_of(request, services, "/1/dataservices/", page, page_size)
 
 
 async def dataservice(request: Request) -> Response:
