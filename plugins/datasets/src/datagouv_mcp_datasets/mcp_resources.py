@@ -13,10 +13,9 @@ from typing import Any
 
 import structlog
 
-from datagouv_mcp import NotFoundError, PluginContext, ResourceSpec, ToolError, readers
+from datagouv_mcp import PluginContext, ResourceSpec, ToolError, readers
 from datagouv_mcp.arguments import SEARCH_WINDOW, object_id_or_slug
 from datagouv_mcp.text import prefixed_first, typed_words
-from datagouv_mcp.upstream import UpstreamNotFound
 from datagouv_mcp_datasets.arguments import FIND_DATASET, FIND_ORGANIZATION
 from datagouv_mcp_datasets.parsers import parse_facets
 from datagouv_mcp_datasets.tools import Catalogue
@@ -86,13 +85,7 @@ def dataset_record(catalogue: Catalogue) -> ResourceSpec:
 def organization_record(catalogue: Catalogue) -> ResourceSpec:
     async def read_organization(organization_id: str) -> str:
         checked = object_id_or_slug(organization_id, "organization", FIND_ORGANIZATION)
-        try:
-            record = await catalogue.client.organization(checked)
-        except UpstreamNotFound:
-            raise NotFoundError(
-                f"Organization with ID '{checked}' not found.", hint=FIND_ORGANIZATION
-            ) from None
-        return json.dumps(record, ensure_ascii=False)
+        return json.dumps(await catalogue.organization(checked), ensure_ascii=False)
 
     return ResourceSpec(
         ORGANIZATION_URI,

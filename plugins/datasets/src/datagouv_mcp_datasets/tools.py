@@ -151,17 +151,20 @@ class Catalogue:
                 hint=FIND_DATASET,
             ) from None
 
-    async def organization_id(self, checked: str) -> str:
-        """The ObjectId the search filters on; a slug is looked up first."""
-        if is_object_id(checked):
-            return checked
+    async def organization(self, checked: str) -> Any:
+        """An organization's raw record (v1); a miss says how to find an id."""
         try:
-            raw = await self.client.organization(checked)
+            return await self.client.organization(checked)
         except UpstreamNotFound:
             raise NotFoundError(
                 f"Organization with ID '{checked}' not found.", hint=FIND_ORGANIZATION
             ) from None
-        return parse_organization(raw, self.links).id
+
+    async def organization_id(self, checked: str) -> str:
+        """The ObjectId the search filters on; a slug is looked up first."""
+        if is_object_id(checked):
+            return checked
+        return parse_organization(await self.organization(checked), self.links).id
 
     def text(self, text: str) -> str:
         return bounded(text, self.settings.max_text_chars)
