@@ -4,22 +4,13 @@ true is still not a number."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from mcp import Client
 
 from datagouv_mcp.mcpserver import build_server
+from datagouv_mcp.testing.clients import schemas_in
 from datagouv_mcp.testing.gateways import gateway_for
 from datagouv_mcp_standin.testing import Standin
-
-
-def _schemas_in(schema: Any) -> list[dict[str, Any]]:
-    if isinstance(schema, dict):
-        return [schema, *(s for value in schema.values() for s in _schemas_in(value))]
-    if isinstance(schema, list):
-        return [s for value in schema for s in _schemas_in(value)]
-    return []
 
 
 @pytest.mark.anyio
@@ -29,7 +20,7 @@ async def test_no_tool_publishes_any_of_or_a_null_default(upstream: Standin) -> 
         tools = (await client.list_tools()).tools
     assert len(tools) >= 13
     for tool in tools:
-        for schema in _schemas_in(tool.input_schema):
+        for schema in schemas_in(tool.input_schema):
             assert "anyOf" not in schema and "oneOf" not in schema, (tool.name, schema)
             assert not ("default" in schema and schema["default"] is None), (tool.name, schema)
         for name, schema in tool.input_schema.get("properties", {}).items():

@@ -11,6 +11,7 @@ from mcp import Client
 
 from datagouv_mcp.gateway import Gateway
 from datagouv_mcp.mcpserver import build_server
+from datagouv_mcp.testing.clients import schemas_in
 from datagouv_mcp.testing.gateways import gateway_for
 
 CLOSED = {
@@ -47,14 +48,6 @@ async def call(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> Any:
         return await client.call_tool(tool, arguments)
 
 
-def _schemas_in(schema: Any) -> list[dict[str, Any]]:
-    if isinstance(schema, dict):
-        return [schema, *(s for value in schema.values() for s in _schemas_in(value))]
-    if isinstance(schema, list):
-        return [s for value in schema for s in _schemas_in(value)]
-    return []
-
-
 @pytest.mark.anyio
 async def test_tools_keep_the_official_names_and_arguments(gateway: Gateway) -> None:
     async with Client(build_server(gateway), mode="legacy") as client:
@@ -66,7 +59,7 @@ async def test_tools_keep_the_official_names_and_arguments(gateway: Gateway) -> 
         assert list(properties)[: len(official)] == official
         assert tool.input_schema.get("required", []) == REQUIRED[name]
         # Plain schemas: some clients reject anyOf, which `str | None` would publish.
-        assert not any("anyOf" in s for s in _schemas_in(tool.input_schema))
+        assert not any("anyOf" in s for s in schemas_in(tool.input_schema))
         assert all("description" in p for p in properties.values())
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
         assert tool.annotations is not None and tool.annotations.read_only_hint is True

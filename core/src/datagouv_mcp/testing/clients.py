@@ -17,6 +17,16 @@ from datagouv_mcp.mcpserver import build_server
 from datagouv_mcp.testing.servers import clean_env
 
 
+def schemas_in(schema: Any) -> list[dict[str, Any]]:
+    """Every (sub)schema of a JSON Schema, itself first: what a check of a published schema
+    walks (`"anyOf" in s for s in schemas_in(tool.input_schema)`)."""
+    if isinstance(schema, dict):
+        return [schema, *(s for value in schema.values() for s in schemas_in(value))]
+    if isinstance(schema, list):
+        return [s for value in schema for s in schemas_in(value)]
+    return []
+
+
 async def call_checked(gateway: Gateway, tool: str, arguments: dict[str, Any]) -> CallToolResult:
     """One tool call through a real MCP client, in a fresh session (so a fresh response
     cache), its structured content checked against the tool's declared output schema."""
