@@ -197,6 +197,12 @@ def _required_id(raw: Any, what: str) -> tuple[dict[str, Any], str]:
     return raw, id_
 
 
+def in_tabular_api(extras: dict[str, Any]) -> bool:
+    """Whether the Tabular API can query a resource, from its `extras`: set by the crawler
+    only once the file is loaded into the Tabular API's database."""
+    return readers.filled(extras.get("analysis:parsing:parsing_table")) is not None
+
+
 def parse_resource(raw: Any, links: SiteLinks) -> Resource:
     record, id_ = _required_id(raw, "resource")
     extras = readers.obj(record.get("extras"))
@@ -217,8 +223,7 @@ def parse_resource(raw: Any, links: SiteLinks) -> Resource:
         created_at=readers.filled(record.get("created_at")),
         last_modified=readers.filled(record.get("last_modified")),
         data_schema=parse_schema(record.get("schema")),
-        # Set by the crawler only once the file is loaded into the Tabular API's database.
-        tabular_api=readers.filled(extras.get("analysis:parsing:parsing_table")) is not None,
+        tabular_api=in_tabular_api(extras),
         available=readers.boolean(extras.get("check:available")),
     )
 

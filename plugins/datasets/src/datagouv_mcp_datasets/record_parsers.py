@@ -22,6 +22,7 @@ from datagouv_mcp_datasets.parsers import (
     DatasetsParseError,
     _build,
     _required_id,
+    in_tabular_api,
     parse_dataset_search,
     parse_schema,
     parse_temporal,
@@ -69,7 +70,6 @@ def _unique(values: list[str]) -> list[str]:
 
 def parse_record_resource(raw: Any, links: SiteLinks) -> RecordResource:
     record, id_ = _required_id(raw, "resource")
-    extras = readers.obj(record.get("extras"))
     return _build(
         RecordResource,
         "resource",
@@ -85,8 +85,7 @@ def parse_record_resource(raw: Any, links: SiteLinks) -> RecordResource:
         created_at=readers.filled(record.get("created_at")),
         last_modified=readers.filled(record.get("last_modified")),
         schema=parse_schema(record.get("schema")),
-        tabular_api_available=readers.filled(extras.get("analysis:parsing:parsing_table"))
-        is not None,
+        tabular_api_available=in_tabular_api(readers.obj(record.get("extras"))),
     )
 
 
